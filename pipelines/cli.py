@@ -1,0 +1,113 @@
+"""The `xero-warehouse` command line. Each subcommand hands its parsed arguments to the
+module that owns the work; this file only parses, dispatches and turns errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from pipelines.errors import XeroWarehouseError
+
+# subcommand -> "module:function" taking the argparse namespace and returning an exit code
+HANDLERS = {
+    "sync": "pipelines.runner:sync_command",
+    "models": "pipelines.models:models_command",
+    "sandbox serve": "sandbox.server:serve_command",
+    "demo": "pipelines.demo:demo_command",
+    "auth login": "pipelines.xero.auth_cli:login_command",
+    "auth status": "pipelines.xero.auth_cli:status_command",
+    "auth logout": "pipelines.xero.auth_cli:logout_command",
+    "tenants": "pipelines.xero.auth_cli:tenants_command",
+    "webhooks serve": "pipelines.webhooks:serve_command",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xero-warehouse", description="Keep a SQL warehouse in sync with Xero."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sync = commands.add_parser("sync", help="load Xero collections into the warehouse")
+    _add_destination(sync)
+    sync.add_argument("--dataset", default="xero", help="raw schema name (default: xero)")
+    sync.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
+                      help="organisation name (exact) or tenant id; repeatable; default: all")
+    sync.add_argument("--resource", action="append", metavar="NAME",
+                      help="collection to load, e.g. invoices; repeatable; default: all")
+    sync.add_argument("--full-refresh", action="store_true",
+                      help="re-read everything and mark rows deleted in Xero as deleted")
+    sync.add_argument("--from-webhooks", action="store_true",
+                      help="apply pending webhook events as targeted syncs")
+    sync.add_argument("--no-progress", action="store_true", help="no live progress display")
+
+    models = commands.add_parser("models", help="build the reporting tables from the raw data")
+    _add_destination(models)
+    models.add_argument("--dataset", default="xero", help="raw schema to read (default: xero)")
+    models.add_argument("--as-of", metavar="YYYY-MM-DD", help="aging date (default: today)")
+
+    sandbox = commands.add_parser("sandbox", help="the local Xero sandbox")
+    sandbox_commands = sandbox.add_subparsers(dest="subcommand", required=True)
+    serve = sandbox_commands.add_parser("serve", help="serve a local Xero over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--tenants", type=int, default=2, help="organisations (default: 2)")
+    serve.add_argument("--scale", default="small", help="small|medium|large or a row count")
+    serve.add_argument("--seed", type=int, default=42)
+    serve.add_argument("--time-scale", type=float, default=1.0,
+                       help="rate-limit windows run this many times faster (default: 1)")
+    serve.add_argument("--no-limits", action="store_true", help="switch rate limits off")
+
+    demo = commands.add_parser("demo", help="sandbox -> sync -> models into a local DuckDB file")
+    _add_destination(demo)
+    demo.add_argument("--dagster", action="store_true", help="then open the Dagster UI")
+
+    auth = commands.add_parser("auth", help="connect to Xero")
+    auth_commands = auth.add_subparsers(dest="subcommand", required=True)
+    auth_commands.add_parser("login", help="authorise in the browser (OAuth2 code + PKCE)")
+    auth_commands.add_parser("status", help="connected tenants, token expiry, scopes")
+    auth_commands.add_parser("logout", help="revoke the stored token")
+
+    commands.add_parser("tenants", help="list the connected organisations")
+
+    webhooks = commands.add_parser("webhooks", help="receive Xero webhooks")
+    webhooks_commands = webhooks.add_subparsers(dest="subcommand", required=True)
+    webhooks_serve = webhooks_commands.add_parser("serve", help="serve POST /webhooks/xero")
+    webhooks_serve.add_argument("--host", default="127.0.0.1")
+    webhooks_serve.add_argument("--port", type=int, default=8701)
+    return parser
+
+
+def _add_destination(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--destination", metavar="URL",
+                        help="duckdb:///path/file.duckdb or postgresql://user@host/db "
+                             "(default: ./xero_warehouse.duckdb)")
+
+
+def _handler(args: argparse.Namespace):
+    key = " ".join(filter(None, [args.command, getattr(args, "subcommand", None)]))
+    module_name, function_name = HANDLERS[key].split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    try:
+        code = _handler(args)(args)
+    except XeroWarehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing past the last committed load was recorded",
+              file=sys.stderr)
+        code = 130
+    raise SystemExit(code or 0)
