@@ -1,0 +1,318 @@
+"""Xero OAuth 2.0 as an `httpx.Auth`: bearer tokens that stay valid for runs of any length.
+
+Three ways in, chosen by `auth_from_env()`:
+- `XERO_ACCESS_TOKEN`: a token used as it is (short runs; it dies after 30 minutes);
+- `XERO_CLIENT_ID` + `XERO_CLIENT_SECRET` + a refresh token (from `xero-warehouse auth login`,
+  or `XERO_REFRESH_TOKEN` to seed the store): the refresh grant, with every rotated refresh
+  token written to the token store before the new access token is used;
+- `XERO_CLIENT_ID` + `XERO_CLIENT_SECRET` only: client credentials (a custom connection).
+
+Tokens are refreshed five minutes before they expire and once more when the API answers 401.
+One `XeroAuth` may serve many threads and tenants at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import httpx
+
+from pipelines.errors import XeroWarehouseError
+from pipelines.xero.token_store import StoredToken, TokenStore, token_store_from_env
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_IDENTITY_URL = "https://identity.xero.com"
+REFRESH_MARGIN_SECONDS = 300.0
+TOKEN_ATTEMPTS = 4  # a lost refresh response is retried with the same token (30-minute grace)
+LOGIN_HINT = "run `xero-warehouse auth login`"
+
+
+class XeroAuthError(XeroWarehouseError):
+    """Xero refused our credentials, or none are configured. The message never holds a secret."""
+
+
+def identity_url(override: str | None = None) -> str:
+    return (override or os.environ.get("XERO_IDENTITY_URL") or DEFAULT_IDENTITY_URL).rstrip("/")
+
+
+def token_url(override: str | None = None) -> str:
+    return f"{identity_url(override)}/connect/token"
+
+
+@dataclass(frozen=True, repr=False)
+class ClientCredentials:
+    client_id: str
+    client_secret: str | None = None
+
+    def __repr__(self) -> str:
+        secret = "None" if self.client_secret is None else "'***'"
+        return f"ClientCredentials(client_id={self.client_id!r}, client_secret={secret})"
+
+    def apply(self, data: dict, headers: dict) -> None:
+        """Client authentication at the token endpoint: HTTP Basic with a secret, the client id
+        in the form without one (PKCE apps)."""
+        if self.client_secret is None:
+            data["client_id"] = self.client_id
+        else:
+            pair = f"{self.client_id}:{self.client_secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+
+
+def fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- the token endpoint ----------------------------------------------------------------------
+
+
+def request_token(
+    credentials: ClientCredentials,
+    data: dict,
+    *,
+    identity: str | None = None,
+    retry_lost_response: bool = True,
+) -> dict:
+    """POST a grant to `/connect/token` and return the JSON body. Connection failures and 5xx
+    are retried a few times with the same grant: a refresh token whose response was lost stays
+    usable for 30 minutes. `invalid_grant` and other 4xx raise XeroAuthError at once."""
+    url = token_url(identity)
+    headers = {"Accept": "application/json"}
+    form = dict(data)
+    credentials.apply(form, headers)
+    grant = form.get("grant_type", "?")
+    attempts = TOKEN_ATTEMPTS if retry_lost_response else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
+                response = http.post(url, data=form, headers=headers)
+        except httpx.TransportError as exc:
+            failure = f"{type(exc).__name__} reaching {url}"
+        else:
+            if response.status_code < 500:
+                return _token_body(response, grant, url)
+            failure = f"HTTP {response.status_code} from {url}"
+        if attempt < attempts:
+            logger.warning("token request (%s) failed: %s; retrying", grant, failure)
+            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+    raise XeroAuthError(f"could not get a Xero access token ({grant}): {failure}")
+
+
+def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    if error == "invalid_grant" and grant == "refresh_token":
+        raise XeroAuthError(
+            "Xero rejected the stored refresh token (expired after 60 days unused, revoked, "
+            f"or already used); {LOGIN_HINT} to connect again"
+        )
+    if error == "invalid_client":
+        raise XeroAuthError(
+            "Xero rejected the client id or secret (invalid_client); check XERO_CLIENT_ID and "
+            "XERO_CLIENT_SECRET against the app at developer.xero.com"
+        )
+    if error == "unauthorized_client" and grant == "client_credentials":
+        raise XeroAuthError(
+            "this Xero app may not use client credentials (unauthorized_client): only custom "
+            f"connections can; for a web app, {LOGIN_HINT}"
+        )
+    reason = error or f"HTTP {response.status_code}"
+    raise XeroAuthError(f"Xero refused the token request ({grant}) at {url}: {reason}")
+
+
+def stored_from_response(
+    client_id: str, body: dict, *, sent_at: float, previous: StoredToken | None = None
+) -> StoredToken:
+    """Expiry counts from when the request was sent, so it errs on the early side."""
+    return StoredToken(
+        client_id=client_id,
+        access_token=body["access_token"],
+        refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
+        expires_at=sent_at + float(body.get("expires_in") or 1800),
+        scope=body.get("scope") or (previous.scope if previous else ""),
+        seed_fingerprint=previous.seed_fingerprint if previous else None,
+    )
+
+
+# --- httpx.Auth ------------------------------------------------------------------------------
+
+
+class XeroAuth(httpx.Auth):
+    """Sets `Authorization: Bearer ...`, refreshing before expiry and once after a 401.
+
+    mode "static": a fixed access token (never refreshed);
+    mode "refresh": refresh grant against the token store (rotation persisted first);
+    mode "client_credentials": a new token from the client id and secret when needed.
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        *,
+        credentials: ClientCredentials | None = None,
+        access_token: str | None = None,
+        store: TokenStore | None = None,
+        seed_refresh_token: str | None = None,
+        identity_url: str | None = None,
+        margin_seconds: float = REFRESH_MARGIN_SECONDS,
+    ):
+        if mode not in ("static", "refresh", "client_credentials"):
+            raise ValueError(f"unknown auth mode {mode!r}")
+        if mode != "static" and credentials is None:
+            raise ValueError(f"{mode} needs client credentials")
+        if mode == "refresh" and store is None:
+            raise ValueError("refresh needs a token store")
+        self.mode = mode
+        self.credentials = credentials
+        self.store = store
+        self._seed = seed_refresh_token
+        self._identity_url = identity_url
+        self._margin = margin_seconds
+        self._lock = threading.Lock()
+        self._token: StoredToken | None = None
+        if access_token is not None:
+            self._token = StoredToken(client_id="", access_token=access_token, expires_at=None)
+        self.refreshes = 0  # token grants made by this object (for status and tests)
+
+    def __repr__(self) -> str:
+        client = self.credentials.client_id if self.credentials else None
+        return f"XeroAuth(mode={self.mode!r}, client_id={client!r}, store={self.store!r})"
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.mode != "static"
+
+    # httpx calls this for every request (redirects and retries included)
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self.access_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401 and self.can_refresh:
+            logger.info("Xero answered 401; getting a new access token and retrying once")
+            request.headers["Authorization"] = f"Bearer {self.access_token(rejected=token)}"
+            yield request
+
+    def access_token(self, rejected: str | None = None) -> str:
+        """A usable access token; `rejected` is one the API just refused."""
+        with self._lock:
+            token = self._token
+            if self.mode == "static":
+                return token.access_token
+            if (
+                token is not None
+                and token.access_token != rejected
+                and not token.expires_within(self._margin)
+            ):
+                return token.access_token
+            stale = rejected or (token.access_token if token else None)
+            if self.mode == "client_credentials":
+                self._token = self._client_credentials()
+            else:
+                self._token = self._refresh(stale)
+            return self._token.access_token
+
+    def current(self) -> StoredToken | None:
+        """The token in hand or in the store (for `auth status`); never refreshes."""
+        if self._token is not None or self.mode != "refresh":
+            return self._token
+        return self.store.load(self.credentials.client_id)
+
+    def _client_credentials(self) -> StoredToken:
+        sent_at = time.time()
+        body = request_token(
+            self.credentials, {"grant_type": "client_credentials"}, identity=self._identity_url
+        )
+        self.refreshes += 1
+        return stored_from_response(self.credentials.client_id, body, sent_at=sent_at)
+
+    def _refresh(self, stale: str | None) -> StoredToken:
+        client_id = self.credentials.client_id
+        with self.store.transaction(client_id) as tx:
+            current = self._seeded(tx.current)
+            if current is None or not current.refresh_token:
+                raise XeroAuthError(
+                    f"no Xero refresh token for client {client_id} in {self.store.location}; "
+                    f"{LOGIN_HINT} (or set XERO_REFRESH_TOKEN)"
+                )
+            if (
+                current.access_token
+                and current.access_token != stale
+                and not current.expires_within(self._margin)
+            ):
+                if current is not tx.current:
+                    tx.save(current)
+                return current  # another process (or thread) rotated it already
+            sent_at = time.time()
+            body = request_token(
+                self.credentials,
+                {"grant_type": "refresh_token", "refresh_token": current.refresh_token},
+                identity=self._identity_url,
+            )
+            fresh = stored_from_response(client_id, body, sent_at=sent_at, previous=current)
+            tx.save(fresh)  # written (under the lock) before the new access token is used
+            self.refreshes += 1
+            logger.info(
+                "refreshed the Xero access token (valid for %d s)", int(fresh.expires_at - sent_at)
+            )
+            return fresh
+
+    def _seeded(self, current: StoredToken | None) -> StoredToken | None:
+        """XERO_REFRESH_TOKEN seeds an empty store; a different value than the one that seeded
+        it replaces the stored token (the user authorised again), the same value is ignored
+        (the store holds its rotated successor)."""
+        if not self._seed:
+            return current
+        mark = fingerprint(self._seed)
+        if current is not None and current.seed_fingerprint == mark:
+            return current
+        if current is not None and current.refresh_token == self._seed:
+            return current
+        return StoredToken(
+            client_id=self.credentials.client_id,
+            refresh_token=self._seed,
+            seed_fingerprint=mark,
+            scope=current.scope if current else "",
+        )
+
+
+def auth_from_env(identity_url: str | None = None) -> XeroAuth:
+    """The XeroAuth the environment asks for (see the module docstring). Raises XeroAuthError
+    when nothing usable is configured."""
+    access_token = os.environ.get("XERO_ACCESS_TOKEN", "").strip()
+    client_id = os.environ.get("XERO_CLIENT_ID", "").strip()
+    client_secret = os.environ.get("XERO_CLIENT_SECRET", "").strip()
+    seed = os.environ.get("XERO_REFRESH_TOKEN", "").strip() or None
+    if access_token:
+        return XeroAuth("static", access_token=access_token, identity_url=identity_url)
+    if not client_id:
+        raise XeroAuthError(
+            "no Xero credentials: set XERO_CLIENT_ID and XERO_CLIENT_SECRET and "
+            f"{LOGIN_HINT}, or set XERO_ACCESS_TOKEN for a short run"
+        )
+    credentials = ClientCredentials(client_id, client_secret or None)
+    store = token_store_from_env()
+    if seed or store.load(client_id) is not None:
+        return XeroAuth(
+            "refresh",
+            credentials=credentials,
+            store=store,
+            seed_refresh_token=seed,
+            identity_url=identity_url,
+        )
+    if not client_secret:
+        raise XeroAuthError(
+            f"no Xero token stored for client {client_id} in {store.location}; {LOGIN_HINT}"
+        )
+    return XeroAuth("client_credentials", credentials=credentials, identity_url=identity_url)
