@@ -68,11 +68,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     auth = commands.add_parser("auth", help="connect to Xero")
     auth_commands = auth.add_subparsers(dest="subcommand", required=True)
-    auth_commands.add_parser("login", help="authorise in the browser (OAuth2 code + PKCE)")
+    login = auth_commands.add_parser("login", help="authorise in the browser (OAuth2 code + PKCE)")
+    login.add_argument("--redirect-uri", metavar="URL",
+                       help="as registered for the app (default: http://localhost:8765/callback)")
+    login.add_argument("--port", type=int, help="local port for the callback (default: the "
+                       "redirect URI's)")
+    login.add_argument("--scopes", metavar="'S1 S2 ...'", help="space-separated scopes "
+                       "(default: offline_access openid profile email + the read scopes)")
+    login.add_argument("--granular-scopes", action="store_true",
+                       help="the granular read scopes of apps created from March 2026")
+    login.add_argument("--no-browser", action="store_true", help="only print the URL")
+    login.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="how long to wait for the browser (default: 300)")
     auth_commands.add_parser("status", help="connected tenants, token expiry, scopes")
     auth_commands.add_parser("logout", help="revoke the stored token")
 
-    commands.add_parser("tenants", help="list the connected organisations")
+    tenants = commands.add_parser("tenants", help="list the connected organisations")
+    tenants.add_argument("--disconnect", metavar="TENANT_OR_CONNECTION_ID",
+                         help="disconnect this organisation from the app")
+    tenants.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     webhooks = commands.add_parser("webhooks", help="receive Xero webhooks")
     webhooks_commands = webhooks.add_subparsers(dest="subcommand", required=True)

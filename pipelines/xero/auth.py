@@ -316,3 +316,127 @@ def auth_from_env(identity_url: str | None = None) -> XeroAuth:
             f"no Xero token stored for client {client_id} in {store.location}; {LOGIN_HINT}"
         )
     return XeroAuth("client_credentials", credentials=credentials, identity_url=identity_url)
+
+
+# --- authorization code with PKCE, revocation ------------------------------------------------
+
+DEFAULT_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
+BASE_SCOPES = ("offline_access", "openid", "profile", "email")
+# read scopes of the collections the source loads (broad scopes; apps created before March 2026)
+BROAD_READ_SCOPES = (
+    "accounting.transactions.read",
+    "accounting.contacts.read",
+    "accounting.settings.read",
+    "accounting.journals.read",
+    "accounting.budgets.read",
+)
+# the same reach with the granular scopes of apps created from March 2026
+GRANULAR_READ_SCOPES = (
+    "accounting.invoices.read",
+    "accounting.payments.read",
+    "accounting.banktransactions.read",
+    "accounting.manualjournals.read",
+    "accounting.classicexpenses.read",
+    "accounting.contacts.read",
+    "accounting.settings.read",
+    "accounting.journals.read",
+    "accounting.budgets.read",
+)
+
+
+def default_scopes(granular: bool = False) -> str:
+    return " ".join(BASE_SCOPES + (GRANULAR_READ_SCOPES if granular else BROAD_READ_SCOPES))
+
+
+def authorize_url() -> str:
+    """`XERO_AUTHORIZE_URL`, else `$XERO_IDENTITY_URL/connect/authorize` when XERO_IDENTITY_URL
+    is set (a local sandbox serves both), else Xero's login page."""
+    explicit = os.environ.get("XERO_AUTHORIZE_URL", "").strip()
+    if explicit:
+        return explicit
+    if os.environ.get("XERO_IDENTITY_URL", "").strip():
+        return f"{identity_url()}/connect/authorize"
+    return DEFAULT_AUTHORIZE_URL
+
+
+@dataclass(frozen=True, repr=False)
+class PkceRequest:
+    """One authorization attempt: the URL to open and what the callback must match."""
+
+    url: str
+    state: str
+    code_verifier: str
+    redirect_uri: str
+    scope: str
+
+    def __repr__(self) -> str:
+        return f"PkceRequest(redirect_uri={self.redirect_uri!r}, scope={self.scope!r})"
+
+
+def pkce_request(
+    client_id: str, redirect_uri: str, scope: str, authorize: str | None = None
+) -> PkceRequest:
+    import secrets
+    from urllib.parse import urlencode
+
+    verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    state = secrets.token_urlsafe(32)
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "state": state,
+            "code_challenge": challenge.decode().rstrip("="),
+            "code_challenge_method": "S256",
+        }
+    )
+    base = authorize or authorize_url()
+    return PkceRequest(
+        f"{base}{'&' if '?' in base else '?'}{query}", state, verifier, redirect_uri, scope
+    )
+
+
+def exchange_code(
+    credentials: ClientCredentials, request: PkceRequest, code: str, *, identity: str | None = None
+) -> StoredToken:
+    sent_at = time.time()
+    body = request_token(
+        credentials,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": request.redirect_uri,
+            "code_verifier": request.code_verifier,
+        },
+        identity=identity,
+        retry_lost_response=False,  # a code is single-use
+    )
+    return stored_from_response(credentials.client_id, body, sent_at=sent_at)
+
+
+def save_login(store: TokenStore, token: StoredToken) -> None:
+    """Replace whatever the store held for this app with the token of a fresh login."""
+    with store.transaction(token.client_id) as tx:
+        tx.save(token)
+
+
+def revoke(
+    credentials: ClientCredentials, refresh_token: str, *, identity: str | None = None
+) -> None:
+    """POST /connect/revocation: the refresh token and the connections it granted end."""
+    url = f"{identity_url(identity)}/connect/revocation"
+    headers = {"Accept": "application/json"}
+    form = {"token": refresh_token}
+    credentials.apply(form, headers)
+    try:
+        with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
+            response = http.post(url, data=form, headers=headers)
+    except httpx.TransportError as exc:
+        raise XeroAuthError(
+            f"could not revoke the token: {type(exc).__name__} reaching {url}"
+        ) from None
+    if response.status_code != 200:
+        raise XeroAuthError(f"Xero refused to revoke the token: HTTP {response.status_code}")
