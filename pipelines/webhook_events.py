@@ -337,8 +337,7 @@ def apply_pending_events(
     `sync` defaults to `pipelines.runner.sync`; it is called as
     `sync(destination=, dataset=, tenants=[tenant_id], resources=[...], ids={resource: [...]})`.
     """
-    if sync is None:
-        from pipelines.runner import sync
+    sync = sync or _runner_sync
     events, owned = _open(store)
     result = ApplyResult()
     try:
@@ -355,6 +354,12 @@ def apply_pending_events(
         if owned:
             events.close()
     return result
+
+
+def _runner_sync(**kwargs):
+    from pipelines.runner import sync
+
+    return sync(**kwargs)
 
 
 def _apply_tenant(events, sync, destination, dataset, tenant_id, rows, max_attempts):
@@ -388,7 +393,7 @@ def _apply_tenant(events, sync, destination, dataset, tenant_id, rows, max_attem
     return outcome
 
 
-def apply_command_summary(result: ApplyResult) -> list[str]:
+def _summary_lines(result: ApplyResult) -> list[str]:
     """Lines for the CLI: one per tenant."""
     if not result.outcomes:
         return ["no pending webhook events"]
@@ -398,3 +403,14 @@ def apply_command_summary(result: ApplyResult) -> list[str]:
         state = "applied" if o.error is None else f"failed: {o.error}"
         lines.append(f"{o.tenant_id}: {o.events} events ({counts}) {state}")
     return lines
+
+
+def from_webhooks_command(args) -> int:
+    """`xero-warehouse sync --from-webhooks`: apply the pending events of the default
+    store (`--tenant` takes tenant IDs here) and print one line per tenant."""
+    result = apply_pending_events(
+        destination=args.destination, dataset=args.dataset, tenants=args.tenant or None
+    )
+    for line in _summary_lines(result):
+        print(line)
+    return 0 if result.ok else 1
