@@ -1,0 +1,544 @@
+"""The HTTP client for the Xero Accounting API, with the one retry policy of the project.
+
+`XeroClient(auth, tenant_id).get("/Invoices", {"page": 1})` returns the parsed JSON envelope
+(numbers as Decimal). Authorization comes from any `httpx.Auth` (`XeroAuth` refreshes the
+access token before expiry and once on a 401). Base URLs come from `XERO_API_URL` at call time.
+
+What happens to a response (all of it in `XeroClient._request`):
+
+    200                      -> JSON parsed with Decimal; an unreadable body counts as a failure
+    304                      -> {} (nothing changed since If-Modified-Since)
+    429 minute/concurrent/appminute -> wait Retry-After, retry (at most `max_throttle_waits`)
+    429 day                  -> XeroDailyLimitError (the tenant is stopped until Retry-After)
+    5xx, timeout, connection error, unreadable body
+                             -> capped exponential backoff with full jitter, at most
+                                `max_attempts` attempts and `max_total_wait` seconds of
+                                waiting, then XeroServerError
+    401                      -> XeroAuthError (the auth has already refreshed once)
+    403 / 404                -> XeroForbiddenError / XeroNotFoundError
+    other 4xx                -> XeroError with Xero's message, never retried
+
+Exceptions (all one line, never holding a token):
+
+    XeroWarehouseError
+     └── XeroError (.status_code)
+          ├── XeroAuthError
+          ├── XeroForbiddenError
+          ├── XeroNotFoundError
+          ├── XeroDailyLimitError (.retry_after_seconds, .resume_at)
+          └── XeroServerError
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email.utils import format_datetime, parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+
+from pipelines.errors import XeroWarehouseError
+from pipelines.xero.limiter import (
+    AppLimiter,
+    RateLimits,
+    TenantLimiter,
+    shared_app_limiter,
+    shared_tenant_limiter,
+)
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "RequestStats",
+    "RetryPolicy",
+    "XeroAuthError",
+    "XeroClient",
+    "XeroDailyLimitError",
+    "XeroError",
+    "XeroForbiddenError",
+    "XeroNotFoundError",
+    "XeroServerError",
+    "api_url_from_env",
+    "format_if_modified_since",
+    "list_connections",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.xero.com"
+ACCOUNTING_PATH = "/api.xro/2.0"
+LOGIN_HINT = "run `xero-warehouse auth login`"
+
+
+class XeroError(XeroWarehouseError):
+    """Xero refused or failed a call; the message is one line fit for the user."""
+
+    def __init__(self, message: str, status_code: int | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class XeroAuthError(XeroError):
+    """Missing, expired or revoked credentials (HTTP 401)."""
+
+
+class XeroForbiddenError(XeroError):
+    """The credentials are valid but may not read this (HTTP 403): scope, plan or tier."""
+
+
+class XeroNotFoundError(XeroError):
+    """No such record or endpoint (HTTP 404)."""
+
+
+class XeroServerError(XeroError):
+    """Xero kept failing (5xx, timeouts, broken connections, unreadable bodies)."""
+
+
+class XeroDailyLimitError(XeroError):
+    """The tenant's daily call quota is used up; it can resume after `retry_after_seconds`
+    (None when Xero did not say, or when the configured reserve was reached)."""
+
+    def __init__(self, message: str, retry_after_seconds: float | None = None):
+        super().__init__(message, status_code=429)
+        self.retry_after_seconds = retry_after_seconds
+        self.resume_at = (
+            datetime.now(UTC) + timedelta(seconds=retry_after_seconds)
+            if retry_after_seconds is not None and retry_after_seconds != float("inf")
+            else None
+        )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Limits of the one retry policy. Delays are seconds of real time at time scale 1."""
+
+    max_attempts: int = 6  # attempts of one call that fails with 5xx/timeouts/bad bodies
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_total_wait: float = 120.0  # seconds of backoff (not rate-limit waits) per call
+    max_throttle_waits: int = 20  # 429 minute/concurrent/appminute waits per call
+
+    def backoff(self, failures: int, rng: random.Random | None = None) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(failures - 1))]."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** max(failures - 1, 0))
+        return (rng or random).uniform(0.0, ceiling)
+
+    def scaled(self, time_scale: float) -> RetryPolicy:
+        return replace(
+            self,
+            base_delay=self.base_delay / time_scale,
+            max_delay=self.max_delay / time_scale,
+            max_total_wait=self.max_total_wait / time_scale,
+        )
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Counters of one client: HTTP calls sent (each attempt), retries, 429s seen, the last
+    remaining-quota headers, and calls per path (record IDs folded into `{id}`)."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    min_remaining: int | None = None
+    day_remaining: int | None = None
+    app_min_remaining: int | None = None
+    paths: Mapping[str, int] = field(default_factory=dict)
+
+
+class _StatsRecorder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stats = RequestStats()
+        self._paths: dict[str, int] = {}
+
+    def sent(self, path: str) -> None:
+        key = _path_key(path)
+        with self._lock:
+            self._paths[key] = self._paths.get(key, 0) + 1
+            self._stats = replace(self._stats, requests=self._stats.requests + 1)
+
+    def retried(self, throttled: bool) -> None:
+        with self._lock:
+            self._stats = replace(
+                self._stats,
+                retries=self._stats.retries + 1,
+                throttled=self._stats.throttled + int(throttled),
+            )
+
+    def throttled_final(self) -> None:
+        with self._lock:
+            self._stats = replace(self._stats, throttled=self._stats.throttled + 1)
+
+    def remaining(self, minute: int | None, day: int | None, app: int | None) -> None:
+        with self._lock:
+            self._stats = replace(
+                self._stats,
+                min_remaining=minute if minute is not None else self._stats.min_remaining,
+                day_remaining=day if day is not None else self._stats.day_remaining,
+                app_min_remaining=app if app is not None else self._stats.app_min_remaining,
+            )
+
+    def snapshot(self) -> RequestStats:
+        with self._lock:
+            return replace(self._stats, paths=dict(self._paths))
+
+
+_ID_SEGMENT = re.compile(r"/[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def _path_key(path: str) -> str:
+    return _ID_SEGMENT.sub("/{id}", path)
+
+
+def api_url_from_env(api_url: str | None = None) -> str:
+    """`api_url`, else `$XERO_API_URL`, else https://api.xero.com (without a trailing /)."""
+    url = api_url or os.environ.get("XERO_API_URL", "").strip() or DEFAULT_API_URL
+    return url.rstrip("/")
+
+
+def format_if_modified_since(moment: datetime) -> str:
+    """The HTTP date form (RFC 9110 / RFC 1123, UTC, whole seconds) of an aware datetime,
+    e.g. `Sat, 21 Nov 2026 09:16:10 GMT`. Seconds are truncated: Xero compares `>=` to the
+    second, so rounding down never skips a record."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("If-Modified-Since needs an aware datetime (UTC), got a naive one")
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def user_agent() -> str:
+    try:
+        return f"xero-warehouse/{version('xero-warehouse')}"
+    except PackageNotFoundError:
+        return "xero-warehouse/0"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number (fractions allowed) or an HTTP date."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds or seconds == float("inf"):  # NaN or infinite
+        return None
+    return max(seconds, 0.0)
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe_wait(seconds: float | None) -> str:
+    if seconds is None or seconds == float("inf"):
+        return "when the daily quota resets"
+    resume = datetime.now(UTC) + timedelta(seconds=seconds)
+    hours, rest = divmod(int(round(seconds)), 3600)
+    return f"in {hours}h{rest // 60:02d}m (after {resume:%Y-%m-%d %H:%M} UTC)"
+
+
+def xero_message(response: httpx.Response) -> str:
+    """Xero's own explanation from an error body, as one short line."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    parts: list[str] = []
+    if isinstance(body, dict):
+        for key in ("Message", "Detail", "Title", "error_description", "error"):
+            if isinstance(body.get(key), str) and body[key]:
+                parts.append(body[key])
+                break
+        for element in body.get("Elements") or []:
+            for error in (element or {}).get("ValidationErrors") or []:
+                if isinstance(error, dict) and error.get("Message"):
+                    parts.append(str(error["Message"]))
+    elif response.content and response.headers.get("content-type", "").startswith("text/"):
+        parts.append(response.text)
+    text = " ".join(" ".join(parts).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
+class _Retry(Exception):
+    """A failed attempt the policy may retry after backoff."""
+
+    def __init__(self, reason: str, status_code: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+
+
+class XeroClient:
+    """Reads one tenant of the Xero Accounting API.
+
+    Thread-safe: `get_concurrently` and callers' own threads may share one client. All
+    clients of one tenant (and API URL) in a process share that tenant's limiter, and all
+    clients share the app-wide limiter.
+    """
+
+    def __init__(
+        self,
+        auth: httpx.Auth,
+        tenant_id: str | None,
+        *,
+        api_url: str | None = None,
+        app_limiter: AppLimiter | None = None,
+        max_in_flight: int = 5,
+        limits: RateLimits | None = None,
+        tenant_limiter: TenantLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.tenant_id = tenant_id
+        self.api_url = api_url_from_env(api_url)
+        self.limits = limits or RateLimits.from_env(max_in_flight=max_in_flight)
+        self.retry = (retry or RetryPolicy()).scaled(self.limits.time_scale)
+        self._tenant_limiter = tenant_limiter or shared_tenant_limiter(
+            self.api_url, tenant_id, self.limits
+        )
+        self._app_limiter = app_limiter or shared_app_limiter(self.limits)
+        self._stats = _StatsRecorder()
+        self._rng = rng or random.Random()
+        headers = {"Accept": "application/json", "User-Agent": user_agent()}
+        if tenant_id:
+            headers["xero-tenant-id"] = tenant_id
+        self._http = httpx.Client(
+            base_url=self.api_url + ACCOUNTING_PATH,
+            auth=auth,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            transport=transport,
+        )
+
+    # public API
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        modified_since: datetime | None = None,
+    ) -> dict:
+        """GET `path` (relative to /api.xro/2.0, e.g. "/Invoices") and return the envelope."""
+        headers = {}
+        if modified_since is not None:
+            headers["If-Modified-Since"] = format_if_modified_since(modified_since)
+        body = self._request(path, params, headers)
+        if not isinstance(body, dict):
+            raise XeroError(f"Xero returned a {type(body).__name__} for GET {path}, not an object")
+        return body
+
+    def get_concurrently(
+        self, calls: Iterable[tuple[str, Mapping[str, Any] | None, datetime | None]]
+    ) -> Iterator[dict]:
+        """Run `get(path, params, modified_since=...)` for each call, up to `max_in_flight` at
+        once, yielding the envelopes in call order. At most twice `max_in_flight` results are
+        held at any time; the first error is raised in call order and cancels the rest."""
+        workers = self.limits.max_in_flight
+        pending: deque[Future[dict]] = deque()
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xero")
+        try:
+            for path, params, since in calls:
+                pending.append(executor.submit(self.get, path, params, modified_since=since))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def stats(self) -> RequestStats:
+        return self._stats.snapshot()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> XeroClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # the one retry policy
+
+    def _request(self, url: str, params: Mapping[str, Any] | None, headers: dict) -> Any:
+        failures = 0
+        throttle_waits = 0
+        waited = 0.0
+        while True:
+            self._check_daily_block()
+            try:
+                return self._attempt(url, params, headers)
+            except _Retry as failure:
+                if failure.status_code == 429:
+                    throttle_waits += 1
+                    if throttle_waits > self.retry.max_throttle_waits:
+                        self._stats.throttled_final()
+                        raise XeroError(
+                            f"Xero kept rate-limiting GET {url}{self._for_tenant()} "
+                            f"after {self.retry.max_throttle_waits} waits",
+                            status_code=429,
+                        ) from None
+                    self._stats.retried(throttled=True)
+                    continue
+                failures += 1
+                delay = self.retry.backoff(failures, self._rng)
+                out_of_time = waited + delay > self.retry.max_total_wait
+                if failures >= self.retry.max_attempts or out_of_time:
+                    raise XeroServerError(
+                        f"Xero kept failing on GET {url}{self._for_tenant()}: {failure.reason} "
+                        f"(gave up after {failures} attempts)",
+                        status_code=failure.status_code,
+                    ) from None
+                logger.warning(
+                    "GET %s failed (%s); retry %d in %.2fs", url, failure.reason, failures, delay
+                )
+                self._stats.retried(throttled=False)
+                waited += delay
+                time.sleep(delay)
+
+    def _attempt(self, url: str, params: Mapping[str, Any] | None, headers: dict) -> Any:
+        request = self._http.build_request("GET", url, params=params, headers=headers)
+        path = request.url.path.removeprefix(httpx.URL(self.api_url).path + ACCOUNTING_PATH)
+        with self._tenant_limiter.slot(self._app_limiter):
+            self._stats.sent(path)
+            started = time.monotonic()
+            try:
+                response = self._http.send(request)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise XeroError(f"cannot call Xero at {self.api_url}: {exc}") from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                logger.debug(
+                    "GET %s -> %s after %.3fs", path, type(exc).__name__, time.monotonic() - started
+                )
+                raise _Retry(_describe_exception(exc)) from None
+        logger.debug(
+            "GET %s -> %d in %.3fs",
+            request.url.raw_path.decode("ascii", "replace"),
+            response.status_code,
+            time.monotonic() - started,
+        )
+        self._observe(response)
+        return self._handle(url, response)
+
+    def _handle(self, url: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status == 200:
+            try:
+                return json.loads(response.content, parse_float=Decimal)
+            except ValueError:
+                raise _Retry(f"unreadable JSON body ({len(response.content)} bytes)") from None
+        if status == 304:
+            return {}
+        if status == 429:
+            self._throttled(url, response)
+        if status >= 500:
+            raise _Retry(f"HTTP {status}", status_code=status)
+        detail = xero_message(response)
+        where = f"GET {url}{self._for_tenant()}"
+        suffix = f": {detail}" if detail else ""
+        if status == 401:
+            raise XeroAuthError(
+                f"Xero rejected the credentials (401 on {where}){suffix}; {LOGIN_HINT}", status
+            )
+        if status == 403:
+            raise XeroForbiddenError(
+                f"Xero refused access (403 on {where}){suffix}; check the app's scopes, the "
+                f"organisation's connection and the plan",
+                status,
+            )
+        if status == 404:
+            raise XeroNotFoundError(f"not found (404 on {where}){suffix}", status)
+        raise XeroError(f"Xero rejected {where} with {status}{suffix}", status)
+
+    def _throttled(self, url: str, response: httpx.Response) -> None:
+        """429: stop on the daily limit; otherwise pause as long as Xero says and retry."""
+        problem = response.headers.get("X-Rate-Limit-Problem", "").strip().lower()
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if problem == "day":
+            self._stats.throttled_final()
+            self._tenant_limiter.block_day(retry_after)
+            raise self._daily_error(retry_after)
+        wait = retry_after if retry_after is not None else self.limits.window_seconds
+        if problem in ("appminute", "app-minute", "app"):
+            self._app_limiter.pause(wait)
+        elif problem != "concurrent":
+            self._tenant_limiter.pause(wait)
+        logger.info(
+            "Xero rate limit (%s) on GET %s%s: waiting %.2fs",
+            problem or "unspecified",
+            url,
+            self._for_tenant(),
+            wait,
+        )
+        if problem == "concurrent":
+            time.sleep(wait)
+        raise _Retry(f"HTTP 429 {problem}", status_code=429)
+
+    def _observe(self, response: httpx.Response) -> None:
+        minute = _header_int(response, "X-MinLimit-Remaining")
+        day = _header_int(response, "X-DayLimit-Remaining")
+        app = _header_int(response, "X-AppMinLimit-Remaining")
+        self._stats.remaining(minute, day, app)
+        if response.status_code == 429:
+            return  # Retry-After says when to go on; the headers would only say "0 left"
+        self._tenant_limiter.observe(minute, day)
+        self._app_limiter.observe(app)
+
+    def _check_daily_block(self) -> None:
+        blocked_for = self._tenant_limiter.day_blocked_for()
+        if blocked_for is not None:
+            raise self._daily_error(None if blocked_for == float("inf") else blocked_for)
+
+    def _daily_error(self, retry_after: float | None) -> XeroDailyLimitError:
+        return XeroDailyLimitError(
+            f"Xero's daily API limit{self._for_tenant()} is used up; "
+            f"it can resume {_describe_wait(retry_after)}",
+            retry_after,
+        )
+
+    def _for_tenant(self) -> str:
+        return f" for tenant {self.tenant_id}" if self.tenant_id else ""
+
+
+def _describe_exception(exc: Exception) -> str:
+    name = type(exc).__name__
+    detail = " ".join(str(exc).split())[:200]
+    return f"{name}: {detail}" if detail else name
+
+
+def list_connections(auth: httpx.Auth, api_url: str | None = None) -> list[dict]:
+    """The tenants the credentials may read: GET $XERO_API_URL/connections."""
+    with XeroClient(auth, None, api_url=api_url) as client:
+        body = client._request(client.api_url + "/connections", None, {})
+    if not isinstance(body, list):
+        raise XeroError("Xero's /connections did not return a list")
+    return body
