@@ -51,6 +51,7 @@ from typing import Any
 import httpx
 
 from pipelines.errors import XeroWarehouseError
+from pipelines.xero.auth import XeroAuthError as CredentialsError
 from pipelines.xero.limiter import (
     AppLimiter,
     RateLimits,
@@ -90,8 +91,8 @@ class XeroError(XeroWarehouseError):
         self.status_code = status_code
 
 
-class XeroAuthError(XeroError):
-    """Missing, expired or revoked credentials (HTTP 401)."""
+class XeroAuthError(XeroError, CredentialsError):
+    """Missing, expired or revoked credentials (HTTP 401, or the token grant failed)."""
 
 
 class XeroForbiddenError(XeroError):
@@ -433,6 +434,10 @@ class XeroClient:
             started = time.monotonic()
             try:
                 response = self._http.send(request)
+            except CredentialsError as exc:
+                if isinstance(exc, XeroAuthError):
+                    raise
+                raise XeroAuthError(str(exc)) from None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise XeroError(f"cannot call Xero at {self.api_url}: {exc}") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
