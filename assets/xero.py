@@ -1,0 +1,237 @@
+"""The raw Xero tables as Dagster assets: one asset per dlt resource, partitioned by tenant.
+
+One multi-asset runs `pipelines.runner.sync` for the partition's tenant, which loads through
+that tenant's own dlt pipeline (a pipeline shared by tenants would share the incremental
+cursor and lose rows). Asset keys are `["xero", <resource>]`. Each materialization carries
+the rows loaded, the API requests used and the rate-limit headroom left, and two checks run
+in the same step: no duplicate (tenant_id, primary key) and no big drop in row count.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import dagster as dg
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from assets.partitions import FULL_REFRESH_TAG, RAW_GROUP, TENANT_PARTITIONS, WAREHOUSE_POOL
+from assets.resources import XeroWarehouseResource
+
+NO_DUPLICATE_KEYS = "no_duplicate_keys"
+ROW_COUNT_NOT_DROPPED = "row_count_not_dropped"
+TENANT_ROW_COUNT = "tenant_row_count"  # metadata key the row-count check compares against
+
+
+@dataclass(frozen=True)
+class XeroTable:
+    resource: str  # dlt resource = raw table name, e.g. "invoices"
+    primary_key: str | None  # warehouse column, e.g. "invoice_id"; None for keyless collections
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([RAW_GROUP, self.resource])
+
+
+def xero_tables() -> list[XeroTable]:
+    """The raw tables, from the source's endpoint table."""
+    from pipelines.xero.settings import COLLECTIONS
+
+    naming = NamingConvention()
+    tables = []
+    for endpoint in COLLECTIONS:
+        key = endpoint.primary_key
+        column = naming.normalize_identifier(key) if isinstance(key, str) and key else None
+        tables.append(XeroTable(resource=endpoint.name, primary_key=column))
+    return tables
+
+
+class SyncConfig(dg.Config):
+    full_refresh: bool = False
+    """Re-read every record and mark rows gone from Xero as deleted (`_deleted_at`)."""
+    max_row_drop: float = 0.5
+    """Warn when a table's live rows for the tenant fall by more than this fraction."""
+
+
+def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            key=table.asset_key,
+            group_name=RAW_GROUP,
+            description=f"Raw Xero `{table.resource}`, merged on (tenant_id, {table.primary_key}).",
+            kinds={"dlt", "xero"},
+            metadata={"primary_key": ["tenant_id", table.primary_key or "(none)"]},
+        )
+        for table in tables
+    ]
+    check_specs = [
+        spec
+        for table in tables
+        for spec in (
+            dg.AssetCheckSpec(
+                NO_DUPLICATE_KEYS,
+                asset=table.asset_key,
+                description="No two rows share (tenant_id, primary key).",
+            ),
+            dg.AssetCheckSpec(
+                ROW_COUNT_NOT_DROPPED,
+                asset=table.asset_key,
+                description="The tenant's live rows did not fall sharply since the previous sync.",
+            ),
+        )
+    ]
+    by_key = {table.asset_key: table for table in tables}
+
+    @dg.multi_asset(
+        name="xero_raw",
+        specs=specs,
+        check_specs=check_specs,
+        partitions_def=TENANT_PARTITIONS,
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+    )
+    def xero_raw(
+        context: dg.AssetExecutionContext, config: SyncConfig, warehouse: XeroWarehouseResource
+    ) -> Iterator:
+        tenant_id = context.partition_key
+        selected = [by_key[key] for key in by_key if key in context.selected_asset_keys]
+        full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
+        resources = None if len(selected) == len(tables) else [t.resource for t in selected]
+        context.log.info(
+            "%s sync of %d tables for tenant %s",
+            "full refresh" if full_refresh else "incremental",
+            len(selected),
+            tenant_id,
+        )
+        result = warehouse.sync(tenant_id, resources, full_refresh)
+        headroom = rate_limit_metadata(result, tenant_id)
+        failed = failed_resources(result, [t.resource for t in selected])
+        for table in selected:
+            if table.resource in failed:
+                continue
+            previous = previous_row_count(context, table.asset_key, tenant_id)
+            current = live_row_count(warehouse, table.resource, tenant_id)
+            stats = result.tables.get((tenant_id, table.resource))
+            yield dg.MaterializeResult(
+                asset_key=table.asset_key,
+                metadata={
+                    "rows_loaded": dg.MetadataValue.int(getattr(stats, "rows", 0) or 0),
+                    "requests": dg.MetadataValue.int(getattr(stats, "requests", 0) or 0),
+                    TENANT_ROW_COUNT: dg.MetadataValue.int(current),
+                    "full_refresh": dg.MetadataValue.bool(full_refresh),
+                    **headroom,
+                    **dg.TableMetadataSet(
+                        partition_row_count=current,
+                        table_name=f"{warehouse.dataset}.{table.resource}",
+                    ),
+                },
+            )
+            if _selected(context, table.asset_key, NO_DUPLICATE_KEYS):
+                yield duplicate_keys_check(warehouse, table)
+            if _selected(context, table.asset_key, ROW_COUNT_NOT_DROPPED):
+                yield row_count_check(table, previous, current, config.max_row_drop)
+        if failed:
+            raise dg.Failure(
+                description=f"sync of tenant {tenant_id} failed for: {', '.join(sorted(failed))}",
+                metadata={"errors": dg.MetadataValue.md(_errors_markdown(result))},
+            )
+
+    return xero_raw
+
+
+def _selected(context: dg.AssetExecutionContext, key: dg.AssetKey, check: str) -> bool:
+    return dg.AssetCheckKey(key, check) in context.selected_asset_check_keys
+
+
+def failed_resources(result, selected: list[str]) -> set[str]:
+    """Resources the sync reports as failed; an error naming no resource fails them all."""
+    failed: set[str] = set()
+    for error in result.errors or []:
+        resource = getattr(error, "resource", None)
+        if resource is None:
+            return set(selected)
+        failed.add(resource)
+    return failed
+
+
+def _errors_markdown(result) -> str:
+    return "\n".join(f"- {error}" for error in result.errors or []) or "-"
+
+
+def rate_limit_metadata(result, tenant_id: str) -> dict[str, dg.MetadataValue]:
+    """Requests used by the whole sync and the headroom the API reported at its end."""
+    metadata: dict[str, dg.MetadataValue] = {
+        "sync_requests": dg.MetadataValue.int(int(getattr(result, "requests", 0) or 0))
+    }
+    stats = (getattr(result, "stats", None) or {}).get(tenant_id)
+    for name in ("min_remaining", "day_remaining", "app_min_remaining", "retries", "throttled"):
+        value = getattr(stats, name, None)
+        if value is not None:
+            metadata[f"rate_limit_{name}" if "remaining" in name else name] = dg.MetadataValue.int(
+                int(value)
+            )
+    return metadata
+
+
+def live_row_count(warehouse: XeroWarehouseResource, table: str, tenant_id: str) -> int:
+    """Rows of the tenant in the raw table that Xero still has (not marked deleted)."""
+    columns = warehouse.table_columns(warehouse.dataset, table)
+    if not columns:
+        return 0
+    live = " and _deleted_at is null" if "_deleted_at" in columns else ""
+    sql = f'select count(*) from "{warehouse.dataset}"."{table}" where tenant_id = ?{live}'
+    return int(warehouse.query(sql, (tenant_id,))[0][0])
+
+
+def previous_row_count(
+    context: dg.AssetExecutionContext, key: dg.AssetKey, tenant_id: str
+) -> int | None:
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[tenant_id]), limit=1
+    ).records
+    if not records:
+        return None
+    value = records[0].asset_materialization.metadata.get(TENANT_ROW_COUNT)
+    return None if value is None else int(value.value)
+
+
+def duplicate_keys_check(warehouse: XeroWarehouseResource, table: XeroTable) -> dg.AssetCheckResult:
+    columns = warehouse.table_columns(warehouse.dataset, table.resource)
+    if table.primary_key is None or table.primary_key not in columns:
+        reason = "no primary key" if table.primary_key is None else "table not loaded yet"
+        return dg.AssetCheckResult(
+            check_name=NO_DUPLICATE_KEYS,
+            asset_key=table.asset_key,
+            passed=True,
+            metadata={"skipped": reason},
+        )
+    sql = (
+        f'select tenant_id, "{table.primary_key}", count(*) from'
+        f' "{warehouse.dataset}"."{table.resource}" group by 1, 2 having count(*) > 1'
+    )
+    duplicates = warehouse.query(sql)
+    return dg.AssetCheckResult(
+        check_name=NO_DUPLICATE_KEYS,
+        asset_key=table.asset_key,
+        passed=not duplicates,
+        metadata={
+            "duplicate_keys": len(duplicates),
+            "examples": [f"{row[0]}/{row[1]} x{row[2]}" for row in duplicates[:10]],
+        },
+    )
+
+
+def row_count_check(
+    table: XeroTable, previous: int | None, current: int, max_drop: float
+) -> dg.AssetCheckResult:
+    drop = 0.0 if not previous else max(0.0, (previous - current) / previous)
+    return dg.AssetCheckResult(
+        check_name=ROW_COUNT_NOT_DROPPED,
+        asset_key=table.asset_key,
+        passed=drop <= max_drop,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "previous_rows": previous if previous is not None else "first sync",
+            "rows": current,
+            "drop": dg.MetadataValue.float(round(drop, 4)),
+            "max_drop": dg.MetadataValue.float(max_drop),
+        },
+    )
