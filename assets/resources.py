@@ -38,6 +38,26 @@ class XeroWarehouseResource(dg.ConfigurableResource):
             full_refresh=full_refresh,
         )
 
+    def apply_webhook_events(self, tenant_id: str):
+        """Re-fetch the records named by the tenant's pending webhook events.
+
+        Returns the tenant's outcome (None when nothing was pending) and the result of the
+        targeted sync (None when no sync ran)."""
+        from pipelines.runner import sync as runner_sync
+        from pipelines.webhook_events import apply_pending_events
+
+        syncs = []
+
+        def sync(**kwargs):
+            syncs.append(runner_sync(**kwargs))
+            return syncs[-1]
+
+        applied = apply_pending_events(
+            destination=self.destination, dataset=self.dataset, tenants=[tenant_id], sync=sync
+        )
+        outcome = next((o for o in applied.outcomes if o.tenant_id == tenant_id), None)
+        return outcome, (syncs[-1] if syncs else None)
+
     def run_models(self, as_of: date | None = None):
         from pipelines.models import run_models
 

@@ -49,6 +49,8 @@ class SyncConfig(dg.Config):
     """Re-read every record and mark rows gone from Xero as deleted (`_deleted_at`)."""
     max_row_drop: float = 0.5
     """Warn when a table's live rows for the tenant fall by more than this fraction."""
+    from_webhooks: bool = False
+    """Re-fetch only the records named by the tenant's pending webhook events."""
 
 
 def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
@@ -59,6 +61,7 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
             description=f"Raw Xero `{table.resource}`, merged on (tenant_id, {table.primary_key}).",
             kinds={"dlt", "xero"},
             metadata={"primary_key": ["tenant_id", table.primary_key or "(none)"]},
+            skippable=True,  # a webhook run materializes only the tables it touched
         )
         for table in tables
     ]
@@ -93,41 +96,34 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
     ) -> Iterator:
         tenant_id = context.partition_key
         selected = [by_key[key] for key in by_key if key in context.selected_asset_keys]
-        full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
-        resources = None if len(selected) == len(tables) else [t.resource for t in selected]
-        context.log.info(
-            "%s sync of %d tables for tenant %s",
-            "full refresh" if full_refresh else "incremental",
-            len(selected),
-            tenant_id,
-        )
-        result = warehouse.sync(tenant_id, resources, full_refresh)
-        headroom = rate_limit_metadata(result, tenant_id)
-        failed = failed_resources(result, [t.resource for t in selected])
-        for table in selected:
-            if table.resource in failed:
-                continue
-            previous = previous_row_count(context, table.asset_key, tenant_id)
-            current = live_row_count(warehouse, table.resource, tenant_id)
-            stats = result.tables.get((tenant_id, table.resource))
-            yield dg.MaterializeResult(
-                asset_key=table.asset_key,
-                metadata={
-                    "rows_loaded": dg.MetadataValue.int(getattr(stats, "rows", 0) or 0),
-                    "requests": dg.MetadataValue.int(getattr(stats, "requests", 0) or 0),
-                    TENANT_ROW_COUNT: dg.MetadataValue.int(current),
-                    "full_refresh": dg.MetadataValue.bool(full_refresh),
-                    **headroom,
-                    **dg.TableMetadataSet(
-                        partition_row_count=current,
-                        table_name=f"{warehouse.dataset}.{table.resource}",
-                    ),
-                },
+        if config.from_webhooks:
+            outcome, result = warehouse.apply_webhook_events(tenant_id)
+            if outcome is None or result is None:
+                context.log.info("no pending webhook events for tenant %s", tenant_id)
+                return
+            touched = set(outcome.ids)
+            selected = [table for table in selected if table.resource in touched]
+            extra = {
+                "webhook_events": dg.MetadataValue.int(outcome.events),
+                "records_refetched": dg.MetadataValue.int(sum(map(len, outcome.ids.values()))),
+            }
+            full_refresh = False
+        else:
+            full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
+            resources = None if len(selected) == len(tables) else [t.resource for t in selected]
+            context.log.info(
+                "%s sync of %d tables for tenant %s",
+                "full refresh" if full_refresh else "incremental",
+                len(selected),
+                tenant_id,
             )
-            if _selected(context, table.asset_key, NO_DUPLICATE_KEYS):
-                yield duplicate_keys_check(warehouse, table)
-            if _selected(context, table.asset_key, ROW_COUNT_NOT_DROPPED):
-                yield row_count_check(table, previous, current, config.max_row_drop)
+            result = warehouse.sync(tenant_id, resources, full_refresh)
+            extra = {"full_refresh": dg.MetadataValue.bool(full_refresh)}
+        failed = failed_resources(result, [t.resource for t in selected])
+        extra.update(rate_limit_metadata(result, tenant_id))
+        for table in selected:
+            if table.resource not in failed:
+                yield from table_results(context, warehouse, table, result, extra, config)
         if failed:
             raise dg.Failure(
                 description=f"sync of tenant {tenant_id} failed for: {', '.join(sorted(failed))}",
@@ -135,6 +131,38 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
             )
 
     return xero_raw
+
+
+def table_results(
+    context: dg.AssetExecutionContext,
+    warehouse: XeroWarehouseResource,
+    table: XeroTable,
+    result,
+    extra: dict,
+    config: SyncConfig,
+) -> Iterator:
+    """The table's materialization for this tenant, then its selected checks."""
+    tenant_id = context.partition_key
+    previous = previous_row_count(context, table.asset_key, tenant_id)
+    current = live_row_count(warehouse, table.resource, tenant_id)
+    stats = result.tables.get((tenant_id, table.resource))
+    yield dg.MaterializeResult(
+        asset_key=table.asset_key,
+        metadata={
+            "rows_loaded": dg.MetadataValue.int(getattr(stats, "rows", 0) or 0),
+            "requests": dg.MetadataValue.int(getattr(stats, "requests", 0) or 0),
+            TENANT_ROW_COUNT: dg.MetadataValue.int(current),
+            **extra,
+            **dg.TableMetadataSet(
+                partition_row_count=current,
+                table_name=f"{warehouse.dataset}.{table.resource}",
+            ),
+        },
+    )
+    if _selected(context, table.asset_key, NO_DUPLICATE_KEYS):
+        yield duplicate_keys_check(warehouse, table)
+    if _selected(context, table.asset_key, ROW_COUNT_NOT_DROPPED):
+        yield row_count_check(table, previous, current, config.max_row_drop)
 
 
 def _selected(context: dg.AssetExecutionContext, key: dg.AssetKey, check: str) -> bool:

@@ -19,11 +19,16 @@ from dagster_project.jobs import (
     XERO_FRESHNESS_JOB,
     XERO_FULL_REFRESH_JOB,
     XERO_SYNC_JOB,
+    XERO_WEBHOOK_JOB,
     build_jobs,
 )
 from dagster_project.resources import build_resources
 from dagster_project.schedules import DEFAULT_RECONCILE_CRON, DEFAULT_SYNC_CRON, build_schedules
-from dagster_project.sensors import build_reporting_sensor, build_tenants_sensor
+from dagster_project.sensors import (
+    build_reporting_sensor,
+    build_tenants_sensor,
+    build_webhook_sensor,
+)
 
 
 def build_definitions(
@@ -49,6 +54,7 @@ def build_definitions(
         ),
         sensors=[
             build_tenants_sensor(XERO_SYNC_JOB),
+            build_webhook_sensor(XERO_WEBHOOK_JOB),
             build_reporting_sensor(REPORTING_JOB, raw_keys),
         ],
         resources=build_resources(),

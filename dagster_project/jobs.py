@@ -11,6 +11,7 @@ XERO_SYNC_JOB = "xero_sync_job"
 XERO_FULL_REFRESH_JOB = "xero_full_refresh_job"
 REPORTING_JOB = "reporting_job"
 XERO_FRESHNESS_JOB = "xero_freshness_job"
+XERO_WEBHOOK_JOB = "xero_webhook_job"
 
 
 def build_jobs(
@@ -36,6 +37,13 @@ def build_jobs(
             "deleted in Xero (hard deletes never show up incrementally).",
         ),
         dg.define_asset_job(
+            XERO_WEBHOOK_JOB,
+            selection=dg.AssetSelection.assets(*webhook_keys(raw_assets)).without_checks(),
+            partitions_def=TENANT_PARTITIONS,
+            config={"ops": {raw_assets.op.name: {"config": {"from_webhooks": True}}}},
+            description="Re-fetch the records named by one tenant's pending webhook events.",
+        ),
+        dg.define_asset_job(
             REPORTING_JOB,
             selection=dg.AssetSelection.assets(model_assets),
             description="Build the reporting models from the raw tables.",
@@ -46,3 +54,11 @@ def build_jobs(
             description="Check that every tenant's raw tables were synced recently.",
         ),
     ]
+
+
+def webhook_keys(raw_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    """The raw tables webhook events can change (contacts, invoices, credit notes)."""
+    from pipelines.webhook_events import CATEGORY_RESOURCES
+
+    resources = set(CATEGORY_RESOURCES.values())
+    return [key for key in raw_assets.keys if key.path[-1] in resources]

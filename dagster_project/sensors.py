@@ -75,6 +75,49 @@ def build_reporting_sensor(reporting_job: str, raw_keys: list[dg.AssetKey]) -> d
     return reporting_after_sync_sensor
 
 
+def build_webhook_sensor(webhook_job: str) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="xero_webhook_sensor",
+        job_name=webhook_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Launches a targeted sync for each tenant with pending webhook events.",
+    )
+    def xero_webhook_sensor(context: dg.SensorEvaluationContext):
+        from pipelines.webhook_events import pending_event_summary
+
+        pending = {
+            tenant: sum(counts.values())
+            for tenant, counts in pending_event_summary().items()
+            if sum(counts.values())
+        }
+        if not pending:
+            return dg.SkipReason("no pending webhook events")
+        known = set(context.instance.get_dynamic_partitions(TENANT_PARTITIONS.name))
+        busy = busy_partitions(context.instance, webhook_job)
+        ready = sorted(tenant for tenant in pending if tenant in known and tenant not in busy)
+        if not ready:
+            return dg.SkipReason(
+                f"{len(pending)} tenants with pending events: already running or not yet known"
+            )
+        return [
+            dg.RunRequest(partition_key=tenant, tags={"xero/webhook_records": str(pending[tenant])})
+            for tenant in ready
+        ]
+
+    return xero_webhook_sensor
+
+
+def busy_partitions(instance: dg.DagsterInstance, job_name: str) -> set[str]:
+    """Partitions with a run of `job_name` queued or in progress."""
+    records = instance.get_run_records(dg.RunsFilter(job_name=job_name, statuses=list(IN_PROGRESS)))
+    return {
+        r.dagster_run.tags["dagster/partition"]
+        for r in records
+        if "dagster/partition" in r.dagster_run.tags
+    }
+
+
 IN_PROGRESS = (
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
