@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -38,9 +37,7 @@ def free_port() -> int:
 
 
 def start_receiver(port: int, store: Path) -> subprocess.Popen:
-    command = shutil.which("xero-warehouse") or str(
-        Path(sys.executable).with_name("xero-warehouse")
-    )
+    command = str(Path(sys.executable).parent / "xero-warehouse")
     env = os.environ | {"XERO_WEBHOOK_KEY": KEY, "XERO_WEBHOOK_STORE": str(store)}
     process = subprocess.Popen(
         [command, "webhooks", "serve", "--port", str(port)],

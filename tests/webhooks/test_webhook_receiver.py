@@ -16,7 +16,7 @@ from pipelines.errors import ConfigurationError
 from pipelines.webhook_events import EventStore, default_store_path, pending_event_summary
 from pipelines.webhooks import create_webhook_app, running_receiver, serving, signature_of
 
-KEY = "test-webhook-key-0123456789"
+KEY = "test-webhook-key-0123456789"  # as in conftest.py
 TENANT = "aef86862-2015-4b6b-88bc-d89032cecc50"
 
 
@@ -50,18 +50,6 @@ def post(url, body, signature=None, key=KEY, **kwargs):
     if signature is not False:
         headers["x-xero-signature"] = signature or signature_of(key, body)
     return httpx.post(url, content=body, headers=headers, timeout=10, **kwargs)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with EventStore(tmp_path / "events.sqlite3") as events:
-        yield events
-
-
-@pytest.fixture
-def receiver(store):
-    with running_receiver(KEY, store) as running:
-        yield running
 
 
 def test_signed_batch_is_stored_and_answered_with_an_empty_200(receiver, store):
