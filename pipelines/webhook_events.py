@@ -295,6 +295,7 @@ class TenantOutcome:
     ids: dict[str, list[str]]  # resource -> distinct record ids re-fetched
     events: int
     error: str | None = None
+    result: object = None  # what the sync returned, when it returned
 
 
 @dataclass
@@ -381,6 +382,7 @@ def _apply_tenant(events, sync, destination, dataset, tenant_id, rows, max_attem
             resources=list(targets),
             ids=targets,
         )
+        outcome.result = sync_result
         outcome.error = _sync_errors(sync_result)
     except Exception as exc:  # noqa: BLE001 - recorded on the events, reported to the caller
         outcome.error = f"{type(exc).__name__}: {exc}"[:2000]
