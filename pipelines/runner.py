@@ -1,0 +1,394 @@
+"""`xero-warehouse sync`: every connected tenant (or the chosen ones) through its own dlt
+pipeline into one dataset.
+
+Per tenant: finish or abort a load package left by a crashed run, extract the collections,
+load them (parquet into DuckDB, csv into PostgreSQL), then mark rows that a complete read no
+longer saw as deleted (`_deleted_at`). A tenant that hits its daily API limit keeps what it
+loaded and stops; the other tenants go on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.destination import Destination, parse_destination
+from pipelines.errors import ConfigurationError, XeroWarehouseError
+from pipelines.xero import settings
+
+logger = logging.getLogger(__name__)
+
+RECONCILE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class TableStats:
+    rows: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class TenantOutcome:
+    tenant_id: str
+    name: str
+    rows: int
+    requests: int
+    status: str  # "ok", "stopped: ...", "failed: ..."
+    resume_after_seconds: float | None = None
+    deleted: int = 0  # rows newly marked `_deleted_at`
+
+
+@dataclass
+class SyncResult:
+    tables: dict[tuple[str, str], TableStats] = field(default_factory=dict)
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    tenants: list[TenantOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+
+def state_home() -> Path:
+    return Path(os.environ.get("XERO_WAREHOUSE_HOME") or "~/.xero-warehouse").expanduser()
+
+
+def pipeline_name(tenant_id: str) -> str:
+    return "xero_" + tenant_id.replace("-", "_")
+
+
+def pipelines_dir(destination: Destination, dataset: str) -> Path:
+    """Local pipeline state, one folder per (destination, dataset): a cursor kept for one
+    warehouse must never be applied to another."""
+    key = hashlib.sha256(f"{destination.display}|{dataset}".encode()).hexdigest()[:12]
+    return state_home() / "pipelines" / key
+
+
+def loader_file_format(destination: Destination) -> str:
+    return "parquet" if destination.kind == "duckdb" else "csv"
+
+
+# --- choosing tenants and resources ---------------------------------------------------------
+
+
+def check_resources(resources: list[str] | None) -> list[str] | None:
+    if not resources:
+        return None
+    unknown = [name for name in resources if name not in settings.BY_NAME]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown resource {', '.join(unknown)}; valid names: "
+            + ", ".join(settings.RESOURCE_NAMES)
+        )
+    return list(dict.fromkeys(resources))
+
+
+def select_tenants(connections: list[dict], wanted: list[str] | None) -> list[dict]:
+    """Connections matching each wanted exact tenant name or tenant id (all when None)."""
+    tenants = [c for c in connections if c.get("tenantType", "ORGANISATION") == "ORGANISATION"]
+    tenants = tenants or connections
+    if not wanted:
+        if not tenants:
+            raise ConfigurationError(
+                "no organisations are connected; run `xero-warehouse auth login`"
+            )
+        return tenants
+    chosen = []
+    for name in wanted:
+        match = [c for c in tenants if name in (c.get("tenantId"), c.get("tenantName"))]
+        if not match:
+            names = [c.get("tenantName") or "" for c in tenants]
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+            close += [n for n in names if n.lower() == name.lower() and n not in close]
+            hint = f"; did you mean {', '.join(repr(n) for n in close)}?" if close else ""
+            raise ConfigurationError(
+                f"unknown tenant {name!r}{hint} (connected: "
+                + ", ".join(repr(n) for n in names)
+                + ")"
+            )
+        chosen.extend(c for c in match if c not in chosen)
+    return chosen
+
+
+# --- the sync ------------------------------------------------------------------------------
+
+
+def sync(
+    destination: str | None = None,
+    dataset: str = "xero",
+    tenants: list[str] | None = None,
+    resources: list[str] | None = None,
+    full_refresh: bool = False,
+    ids: dict[str, list[str]] | None = None,
+    progress: bool = False,
+    *,
+    auth=None,
+    display=None,
+) -> SyncResult:
+    """Sync the chosen tenants and resources; see the module docstring.
+
+    ids: {"invoices": [...], "contacts": [...], "credit_notes": [...]} fetches only those
+    records (a targeted sync: cursors and deletions untouched). auth: an httpx.Auth
+    (default: `auth_from_env()`). display: a progress display (default from `progress`).
+    """
+    from pipelines.progress import make_progress
+    from pipelines.xero.auth import auth_from_env
+    from pipelines.xero.client import list_connections
+
+    target = parse_destination(destination)
+    if ids:
+        ids = {name: list(values) for name, values in ids.items() if values}
+        check_resources(list(ids))
+        resources = list(ids)
+    resources = check_resources(resources)
+    _check_dataset(dataset)
+    auth = auth or auth_from_env()
+    connections = list_connections(auth)
+    chosen = select_tenants(connections, tenants)
+    _check_reachable(target)
+    display = display or make_progress(progress)
+    result = SyncResult()
+    try:
+        for connection in chosen:
+            outcome = _sync_tenant(
+                target, dataset, connection, auth, resources, full_refresh, ids, display, result
+            )
+            result.tenants.append(outcome)
+    finally:
+        display.close()
+    return result
+
+
+def _check_dataset(dataset: str) -> None:
+    if not dataset or not dataset.replace("_", "").isalnum():
+        raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")
+
+
+def _check_reachable(target: Destination) -> None:
+    """Fail in one line before any API call when the warehouse cannot be opened."""
+    try:
+        connection = target.connect()
+    except XeroWarehouseError:
+        raise
+    except Exception as exc:  # duckdb raises its own errors (locked or unreadable file)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigurationError(f"cannot open {target.display}: {reason}") from None
+    connection.close()
+
+
+def _sync_tenant(
+    target, dataset, connection, auth, resources, full_refresh, ids, display, result
+) -> TenantOutcome:
+    from pipelines.xero import xero_source
+    from pipelines.xero.client import XeroClient
+    from pipelines.xero.helpers import SyncTracker
+
+    tenant_id = connection["tenantId"]
+    name = connection.get("tenantName") or tenant_id
+    display.tenant_started(name, tenant_id)
+    tracker = SyncTracker(tenant_id)
+    client = XeroClient(auth, tenant_id)
+    display.watch(lambda: _snapshot(tracker, client))
+    deleted = 0
+    try:
+        pipeline = _pipeline(target, dataset, tenant_id)
+        _finish_pending(pipeline, target, display)
+        source = xero_source(client, tenant_id, resources, full_refresh, ids, tracker)
+        display.step("extracting")
+        _run(pipeline, source, target)
+        if not ids:
+            display.step("finding deleted rows")
+            deleted = _reconcile(pipeline, tracker)
+    except XeroWarehouseError as exc:
+        tracker.errors.append(str(exc))
+    finally:
+        client.close()
+    requests = client.stats.requests
+    result.requests += requests
+    for resource, progress in tracker.resources.items():
+        result.tables[(tenant_id, resource)] = TableStats(progress.rows, progress.requests)
+    for error in tracker.errors:
+        result.errors.append(f"{name}: {error}")
+    status = _status(tracker)
+    rows = sum(p.rows for p in tracker.resources.values())
+    display.tenant_finished(name, rows, requests, status)
+    return TenantOutcome(
+        tenant_id, name, rows, requests, status, tracker.resume_after_seconds, deleted
+    )
+
+
+def _status(tracker) -> str:
+    if tracker.stopped:
+        when = ""
+        if tracker.resume_after_seconds not in (None, float("inf")):
+            minutes = max(1, round(tracker.resume_after_seconds / 60))
+            when = f"; resume in about {minutes} min"
+        return f"stopped: {tracker.stopped}{when}"
+    if tracker.errors:
+        return "failed: " + tracker.errors[0]
+    return "ok"
+
+
+def _snapshot(tracker, client) -> list[tuple]:
+    stats = client.stats
+    rows = []
+    for name, p in sorted(tracker.resources.items()):
+        status = p.error and "error" or p.skipped and "skipped" or ("done" if p.done else "...")
+        rows.append((name, p.rows, p.requests, status, stats.min_remaining, stats.day_remaining))
+    return rows
+
+
+def _pipeline(target: Destination, dataset: str, tenant_id: str):
+    import dlt
+
+    return dlt.pipeline(
+        pipeline_name=pipeline_name(tenant_id),
+        pipelines_dir=str(pipelines_dir(target, dataset)),
+        destination=target.dlt_destination(),
+        dataset_name=dataset,
+    )
+
+
+def _finish_pending(pipeline, target: Destination, display) -> None:
+    """A package left by a crashed or killed run is loaded now; if it cannot load, it is
+    aborted, which also rewinds the cursors it carried, so its rows are read again."""
+    pipeline.sync_destination()
+    if not pipeline.has_pending_data:
+        return
+    display.step("loading what a previous run left pending")
+    try:
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize(loader_file_format=loader_file_format(target))
+        pipeline.load()
+    except Exception as exc:  # noqa: BLE001 - any failure here means: abort the package
+        logger.warning("aborting a pending load package that failed to load: %s", _one_line(exc))
+        pipeline.abort_packages()
+
+
+def _run(pipeline, source, target: Destination) -> None:
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        info = pipeline.run(source, loader_file_format=loader_file_format(target))
+    except PipelineStepFailed as exc:
+        cause = _xero_cause(exc)
+        if cause is not None:
+            raise cause from None
+        raise XeroWarehouseError(f"{exc.step} failed: {_one_line(exc.exception)}") from None
+    info.raise_on_failed_jobs()
+
+
+def _xero_cause(exc: BaseException) -> XeroWarehouseError | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, XeroWarehouseError):
+            return exc
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _reconcile(pipeline, tracker) -> int:
+    """Set `_deleted_at` on rows a complete read of their collection did not return."""
+    from pipelines.xero.helpers import DELETED_AT, TENANT_ID, _snake
+
+    if not tracker.seen_ids:
+        return 0
+    now = datetime.now(UTC)
+    marked = 0
+    with pipeline.sql_client() as sql:
+        for name, seen in tracker.seen_ids.items():
+            collection = settings.BY_NAME[name]
+            if not sql.has_dataset() or not _table_exists(sql, name):
+                continue
+            table = sql.make_qualified_table_name(name)
+            pk = sql.escape_column_name(_snake(collection.primary_key))
+            deleted_at = sql.escape_column_name(DELETED_AT)
+            tenant = sql.escape_column_name(TENANT_ID)
+            rows = sql.execute_sql(
+                f"select {pk} from {table} where {tenant} = %s and {deleted_at} is null",
+                tracker.tenant_id,
+            )
+            seen_text = {str(v) for v in seen}
+            gone = [row[0] for row in rows or [] if str(row[0]) not in seen_text]
+            for start in range(0, len(gone), RECONCILE_BATCH):
+                batch = gone[start : start + RECONCILE_BATCH]
+                marks = ", ".join(["%s"] * len(batch))
+                sql.execute_sql(
+                    f"update {table} set {deleted_at} = %s"
+                    f" where {tenant} = %s and {pk} in ({marks})",
+                    now,
+                    tracker.tenant_id,
+                    *batch,
+                )
+            if gone:
+                logger.info("%s: %d rows gone from Xero marked deleted", name, len(gone))
+            marked += len(gone)
+    return marked
+
+
+def _table_exists(sql, name: str) -> bool:
+    try:
+        sql.execute_sql(f"select 1 from {sql.make_qualified_table_name(name)} where 1 = 0")
+    except Exception:  # noqa: BLE001 - the table was never created (no rows yet)
+        return False
+    return True
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+
+
+def sync_command(args) -> int:
+    import sys
+
+    from pipelines.progress import summary_lines
+
+    if getattr(args, "from_webhooks", False):
+        from pipelines.webhook_events import from_webhooks_command
+
+        return from_webhooks_command(args)
+    live = not getattr(args, "no_progress", False)
+    result = sync(
+        destination=args.destination,
+        dataset=args.dataset,
+        tenants=args.tenant,
+        resources=args.resource,
+        full_refresh=args.full_refresh,
+        progress=live,
+    )
+    rows = [
+        (_tenant_name(result, tenant_id), resource, stats.rows, stats.requests, "")
+        for (tenant_id, resource), stats in sorted(result.tables.items())
+    ]
+    for line in summary_lines(rows):
+        print(line)
+    for tenant in result.tenants:
+        print(
+            f"{tenant.name}: {tenant.rows} rows, {tenant.requests} requests, "
+            f"{tenant.deleted} marked deleted, {tenant.status}"
+        )
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _tenant_name(result: SyncResult, tenant_id: str) -> str:
+    for tenant in result.tenants:
+        if tenant.tenant_id == tenant_id:
+            return tenant.name
+    return tenant_id
