@@ -1,0 +1,103 @@
+"""Helpers for the SQL model tests: seed raw rows shaped as dlt loads them, read tables back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from sqlglot import exp
+
+from pipelines.destination import parse_destination
+from pipelines.models import raw_columns, sql_dir
+
+
+def case_files() -> list[Path]:
+    return sorted((sql_dir() / "tests").glob("*.yml"))
+
+
+def read_case(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str = "xero") -> None:
+    """Create the given raw tables (only the columns the rows use, typed as declared) and
+    insert the rows."""
+    destination = parse_destination(url)
+    declared = raw_columns()
+    connection = destination.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f'create schema if not exists "{dataset}"')
+        for table, rows in given.items():
+            rows = _with_defaults(table, rows, (defaults or {}).get(table, {}))
+            columns = sorted({column for row in rows for column in row})
+            undeclared = [c for c in columns if c not in declared[table]]
+            assert not undeclared, f"{table}: columns not in raw_columns.yml: {undeclared}"
+            types = {c: _sql_type(declared[table][c], destination.kind) for c in columns}
+            cursor.execute(
+                f'create table "{dataset}"."{table}" ('
+                + ", ".join(f'"{c}" {types[c]}' for c in columns)
+                + ")"
+            )
+            marker = "?" if destination.kind == "duckdb" else "%s"
+            cursor.executemany(
+                f'insert into "{dataset}"."{table}" values ({", ".join([marker] * len(columns))})',
+                [tuple(_value(row.get(c), declared[table][c]) for c in columns) for row in rows],
+            )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _with_defaults(table: str, rows: list[dict], defaults: dict) -> list[dict]:
+    return [{"_dlt_id": f"{table}:{index}", **defaults, **row} for index, row in enumerate(rows)]
+
+
+def _sql_type(duckdb_type: str, engine: str) -> str:
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect=engine)
+
+
+def _value(value, type_: str):
+    if value is None:
+        return None
+    if type_.startswith("decimal"):
+        return Decimal(str(value))
+    if type_ == "date":
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if type_ == "timestamptz":
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if type_ == "boolean":
+        return bool(value)
+    if type_ == "bigint":
+        return int(value)
+    return str(value)
+
+
+def read_table(url: str, table: str) -> list[dict]:
+    connection = parse_destination(url).connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"select * from {table}")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def expected_value(expected, actual):
+    """The expected YAML value in the type the engine returned, for exact comparison."""
+    if expected is None or actual is None:
+        return expected
+    if isinstance(actual, Decimal):
+        return Decimal(str(expected))
+    if isinstance(actual, bool):
+        return bool(expected)
+    if isinstance(actual, int):
+        return int(expected)
+    if isinstance(actual, date) and not isinstance(expected, date):
+        return date.fromisoformat(str(expected))
+    if isinstance(actual, str):
+        return str(expected)
+    return expected
