@@ -1,0 +1,126 @@
+"""The code location loads, with the assets, checks, jobs, schedules and sensors we expect."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from dagster_project.definitions import build_definitions, defs
+from pipelines.models import discover_models
+from pipelines.xero.settings import COLLECTIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    return build_definitions()
+
+
+def test_definitions_validate():
+    dg.Definitions.validate_loadable(defs())
+
+
+def test_one_raw_asset_per_collection_and_one_reporting_asset_per_model(definitions):
+    keys = set(definitions.resolve_asset_graph().get_all_asset_keys())
+    raw = {key for key in keys if key.path[0] == "xero"}
+    reporting = {key for key in keys if key.path[0] == "reporting"}
+    assert raw == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
+    assert len(raw) == 30
+    assert reporting == {dg.AssetKey(["reporting", m.name]) for m in discover_models()}
+    assert keys == raw | reporting
+
+
+def test_raw_assets_are_partitioned_by_tenant(definitions):
+    graph = definitions.resolve_asset_graph()
+    invoices = graph.get(dg.AssetKey(["xero", "invoices"]))
+    assert invoices.partitions_def == dg.DynamicPartitionsDefinition(name="tenants")
+    assert graph.get(next(iter(_reporting_keys(definitions)))).partitions_def is None
+
+
+def test_model_lineage_follows_table_references(definitions):
+    graph = definitions.resolve_asset_graph()
+    for model in discover_models():
+        parents = graph.get(dg.AssetKey(["reporting", model.name])).parent_keys
+        for table in model.raw_tables:
+            resource = table.split("__", 1)[0]
+            assert dg.AssetKey(["xero", resource]) in parents, (model.name, table)
+        for upstream in model.models:
+            assert dg.AssetKey(["reporting", upstream]) in parents, (model.name, upstream)
+
+
+def test_checks_cover_every_raw_table(definitions):
+    checks = definitions.resolve_asset_graph().asset_check_keys
+    for collection in COLLECTIONS:
+        key = dg.AssetKey(["xero", collection.name])
+        for name in ("no_duplicate_keys", "row_count_not_dropped", "fresh"):
+            assert dg.AssetCheckKey(key, name) in checks
+
+
+def test_jobs_schedules_and_sensors(definitions):
+    jobs = {job.name for job in definitions.get_repository_def().get_all_jobs()}
+    assert {
+        "xero_sync_job",
+        "xero_full_refresh_job",
+        "xero_webhook_job",
+        "reporting_job",
+        "xero_freshness_job",
+    } <= jobs
+    schedules = {s.name: s for s in definitions.schedules}
+    assert schedules["xero_incremental_schedule"].cron_schedule == "0 * * * *"
+    assert schedules["xero_reconcile_schedule"].cron_schedule == "0 3 * * 0"
+    assert schedules["xero_reconcile_schedule"].job_name == "xero_full_refresh_job"
+    assert {s.name for s in definitions.sensors} == {
+        "xero_tenants_sensor",
+        "xero_webhook_sensor",
+        "reporting_after_sync_sensor",
+    }
+
+
+def test_full_refresh_job_sets_full_refresh(definitions):
+    job = definitions.resolve_job_def("xero_full_refresh_job")
+    assert job.tags["xero/full_refresh"] == "true"
+    assert job.get_run_config_for_partition_key("any")["ops"]["xero_raw"]["config"]["full_refresh"]
+    webhook = definitions.resolve_job_def("xero_webhook_job")
+    assert webhook.get_run_config_for_partition_key("any")["ops"]["xero_raw"]["config"] == {
+        "from_webhooks": True
+    }
+
+
+def test_cron_comes_from_the_environment_when_the_location_loads(monkeypatch):
+    monkeypatch.setenv("XERO_SYNC_CRON", "*/15 * * * *")
+    monkeypatch.setenv("XERO_RECONCILE_CRON", "0 2 * * 6")
+    schedules = {s.name: s for s in defs().schedules}
+    assert schedules["xero_incremental_schedule"].cron_schedule == "*/15 * * * *"
+    assert schedules["xero_reconcile_schedule"].cron_schedule == "0 2 * * 6"
+
+
+def test_warehouse_steps_share_one_pool(definitions):
+    graph = definitions.resolve_asset_graph()
+    pools = {graph.get(key).assets_def.op.pool for key in graph.get_all_asset_keys()}
+    assert pools == {"xero_warehouse"}
+
+
+def test_instance_template_turns_telemetry_off_and_limits_concurrency(tmp_path):
+    template = ROOT / "dagster_project" / "dagster.yaml"
+    assert (ROOT / "dagster_home" / "dagster.yaml").read_text() == template.read_text()
+    settings = yaml.safe_load(template.read_text())
+    assert settings["telemetry"]["enabled"] is False
+    assert settings["concurrency"]["pools"]["default_limit"] == 1
+    (tmp_path / "dagster.yaml").write_text(template.read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        concurrency = instance.get_concurrency_config()
+    assert concurrency.run_queue_config.tag_concurrency_limits == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    ]
+    assert concurrency.pool_config.default_pool_limit == 1
+    assert concurrency.pool_config.pool_granularity.value == "run"
+
+
+def _reporting_keys(definitions):
+    return [
+        key
+        for key in definitions.resolve_asset_graph().get_all_asset_keys()
+        if key.path[0] == "reporting"
+    ]

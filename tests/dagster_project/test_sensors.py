@@ -1,0 +1,142 @@
+"""Sensors evaluated with Dagster's test contexts against a real (temporary) instance."""
+
+import uuid
+
+import dagster as dg
+import pytest
+
+from assets.resources import XeroApiResource
+from dagster_project.definitions import build_definitions
+from pipelines.webhook_events import EventStore
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    return build_definitions()
+
+
+@pytest.fixture
+def instance():
+    # build_sensor_context does not hand the instance to partition key validation
+    with (
+        dg.instance_for_test() as instance,
+        dg.partition_loading_context(dynamic_partitions_store=instance),
+    ):
+        yield instance
+
+
+def sensor(definitions, name: str) -> dg.SensorDefinition:
+    return definitions.get_repository_def().get_sensor_def(name)
+
+
+def context_for(definitions, instance, **kwargs) -> dg.SensorEvaluationContext:
+    return dg.build_sensor_context(
+        instance=instance, repository_def=definitions.get_repository_def(), **kwargs
+    )
+
+
+def add_run(instance, job_name: str, status: dg.DagsterRunStatus, partition: str | None = None):
+    tags = {"dagster/partition": partition} if partition else {}
+    run = dg.DagsterRun(job_name=job_name, run_id=str(uuid.uuid4()), status=status, tags=tags)
+    instance.add_run(run)
+    return run
+
+
+def materialize_raw(instance, table: str, tenant: str) -> None:
+    instance.add_dynamic_partitions("tenants", [tenant])
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=["xero", table], partition=tenant)
+    )
+
+
+# reporting_after_sync_sensor
+
+
+def test_reporting_waits_for_a_raw_change(definitions, instance):
+    context = context_for(definitions, instance)
+    result = sensor(definitions, "reporting_after_sync_sensor").evaluate_tick(context)
+    assert not result.run_requests
+    assert "no raw table changed" in result.skip_message
+
+
+def test_reporting_runs_once_per_raw_change(definitions, instance):
+    reporting = sensor(definitions, "reporting_after_sync_sensor")
+    materialize_raw(instance, "invoices", "tenant-a")
+    first = reporting.evaluate_tick(context_for(definitions, instance))
+    assert len(first.run_requests) == 1
+    assert first.cursor
+
+    again = reporting.evaluate_tick(context_for(definitions, instance, cursor=first.cursor))
+    assert not again.run_requests
+
+    materialize_raw(instance, "payments", "tenant-b")
+    later = reporting.evaluate_tick(context_for(definitions, instance, cursor=first.cursor))
+    assert len(later.run_requests) == 1
+    assert later.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_reporting_waits_while_syncs_are_running(definitions, instance):
+    reporting = sensor(definitions, "reporting_after_sync_sensor")
+    materialize_raw(instance, "invoices", "tenant-a")
+    add_run(instance, "xero_sync_job", dg.DagsterRunStatus.STARTED, "tenant-b")
+    add_run(instance, "reporting_job", dg.DagsterRunStatus.STARTED)
+    result = reporting.evaluate_tick(context_for(definitions, instance))
+    assert not result.run_requests
+    assert "waiting for 1 runs" in result.skip_message
+    assert result.cursor is None  # the change is picked up once the sync is done
+
+
+# xero_webhook_sensor
+
+
+def webhook_event(tenant: str, category: str = "INVOICE", resource_id: str | None = None):
+    return {
+        "tenantId": tenant,
+        "eventCategory": category,
+        "resourceId": resource_id or str(uuid.uuid4()),
+        "eventDateUtc": "2026-11-21T09:00:00.000",
+        "eventType": "UPDATE",
+        "tenantType": "ORGANISATION",
+    }
+
+
+def test_webhook_sensor_skips_without_pending_events(definitions, instance):
+    result = sensor(definitions, "xero_webhook_sensor").evaluate_tick(
+        context_for(definitions, instance)
+    )
+    assert not result.run_requests
+    assert result.skip_message == "no pending webhook events"
+
+
+def test_webhook_sensor_runs_one_targeted_sync_per_known_tenant(definitions, instance):
+    instance.add_dynamic_partitions("tenants", ["tenant-a", "tenant-b"])
+    with EventStore() as store:  # the default store under $XERO_WAREHOUSE_HOME
+        store.add([webhook_event("tenant-a"), webhook_event("tenant-a", "CONTACT")])
+        store.add([webhook_event("tenant-b", "CREDITNOTE")])
+        store.add([webhook_event("tenant-unknown")])
+    result = sensor(definitions, "xero_webhook_sensor").evaluate_tick(
+        context_for(definitions, instance)
+    )
+    requests = {r.partition_key: r for r in result.run_requests}
+    assert set(requests) == {"tenant-a", "tenant-b"}
+    assert requests["tenant-a"].tags["xero/webhook_records"] == "2"
+
+
+def test_webhook_sensor_leaves_a_tenant_whose_webhook_run_is_in_progress(definitions, instance):
+    instance.add_dynamic_partitions("tenants", ["tenant-a", "tenant-b"])
+    with EventStore() as store:
+        store.add([webhook_event("tenant-a"), webhook_event("tenant-b")])
+    add_run(instance, "xero_webhook_job", dg.DagsterRunStatus.STARTING, "tenant-a")
+    result = sensor(definitions, "xero_webhook_sensor").evaluate_tick(
+        context_for(definitions, instance)
+    )
+    assert [r.partition_key for r in result.run_requests] == ["tenant-b"]
+
+
+# xero_tenants_sensor (needs /connections: see test_tenants_sensor below)
+
+
+def test_tenants_sensor_needs_xero_credentials(definitions, instance):
+    context = context_for(definitions, instance, resources={"xero_api": XeroApiResource()})
+    with pytest.raises(Exception, match="(?i)xero|credential|token"):
+        sensor(definitions, "xero_tenants_sensor").evaluate_tick(context)
