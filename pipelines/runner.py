@@ -152,10 +152,10 @@ def sync(
         resources = list(ids)
     resources = check_resources(resources)
     _check_dataset(dataset)
+    _check_reachable(target)
     auth = auth or auth_from_env()
     connections = list_connections(auth)
     chosen = select_tenants(connections, tenants)
-    _check_reachable(target)
     display = display or make_progress(progress)
     result = SyncResult()
     try:
