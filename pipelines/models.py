@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -59,6 +60,7 @@ class ModelResult:
     name: str
     layer: str
     rows: int
+    seconds: float
 
 
 def sql_dir() -> Path:
@@ -255,6 +257,7 @@ def _build_all(connection, engine, selected, dataset, as_of) -> list[ModelResult
     for model in selected:
         select = render_model(model, engine, dataset, as_of, present)
         target = f'"{REPORTING_SCHEMA}"."{model.name}"'
+        started = time.monotonic()
         try:
             _execute_in_transaction(
                 connection,
@@ -268,7 +271,7 @@ def _build_all(connection, engine, selected, dataset, as_of) -> list[ModelResult
         except Exception as exc:  # the engine's own error, shown in one line
             raise ModelError(f"model {model.name} failed: {_one_line(exc)}") from exc
         logger.info("built %s.%s (%d rows)", REPORTING_SCHEMA, model.name, rows)
-        results.append(ModelResult(model.name, model.layer, rows))
+        results.append(ModelResult(model.name, model.layer, rows, time.monotonic() - started))
     return results
 
 

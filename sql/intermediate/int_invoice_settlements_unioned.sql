@@ -62,7 +62,9 @@ credit_note_allocations_kept as (
         'credit_note' as settlement_type,
         credit_note_allocations.credit_note_id as settlement_id,
         credit_note_allocations.allocation_id,
-        credit_note_allocations.allocation_date as settlement_date,
+        -- an allocation without a date dates from its credit note
+        coalesce(credit_note_allocations.allocation_date, credit_notes.credit_note_date)
+        as settlement_date,
         credit_note_allocations.amount
     from credit_note_allocations
     inner join credit_notes
@@ -82,7 +84,9 @@ overpayment_allocations_kept as (
         'overpayment' as settlement_type,
         overpayment_allocations.overpayment_id as settlement_id,
         overpayment_allocations.allocation_id,
-        overpayment_allocations.allocation_date as settlement_date,
+        -- an allocation without a date dates from its overpayment
+        coalesce(overpayment_allocations.allocation_date, overpayments.overpayment_date)
+        as settlement_date,
         overpayment_allocations.amount
     from overpayment_allocations
     inner join overpayments
@@ -102,7 +106,9 @@ prepayment_allocations_kept as (
         'prepayment' as settlement_type,
         prepayment_allocations.prepayment_id as settlement_id,
         prepayment_allocations.allocation_id,
-        prepayment_allocations.allocation_date as settlement_date,
+        -- an allocation without a date dates from its prepayment
+        coalesce(prepayment_allocations.allocation_date, prepayments.prepayment_date)
+        as settlement_date,
         prepayment_allocations.amount
     from prepayment_allocations
     inner join prepayments
