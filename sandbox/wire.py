@@ -1,0 +1,242 @@
+"""Xero's JSON wire format: records to bytes, request bodies to Python values.
+
+- Dates (x-is-msdate) go out as midnight UTC `/Date(1539993600000+0000)/`; timestamps
+  (x-is-msdate-time) as `/Date(1573755038314+0000)/`, or `/Date(1573755038314)/` for the fields
+  where Xero itself leaves the offset out (see NO_OFFSET_FIELDS), so clients meet both forms.
+- Money goes out exactly as stored (Decimal, fixed point, never through float).
+- The `*String` siblings Xero sends (DateString, DueDateString, UpdatedDateUTCString, ...) are
+  added next to their field.
+- Without `unitdp=4`, UnitAmount/UnitPrice are rounded to 2 decimal places, as Xero does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+MS = timedelta(milliseconds=1)
+CENT = Decimal("0.01")
+
+# envelope key -> fields that carry a `<field>String` sibling (date-only: ISO "T00:00:00";
+# timestamps: ISO with "Z")
+STRING_SIBLINGS: dict[str, tuple[str, ...]] = {
+    "Invoices": ("Date", "DueDate", "UpdatedDateUTC"),
+    "CreditNotes": ("Date", "DueDate", "UpdatedDateUTC"),
+    "Payments": ("UpdatedDateUTC",),
+    "Overpayments": ("UpdatedDateUTC",),
+    "Prepayments": ("UpdatedDateUTC",),
+    "BatchPayments": ("Date",),
+    "Quotes": ("Date", "ExpiryDate"),
+}
+# (envelope key, top-level field) written as /Date(ms)/ without the offset, as Xero does there
+NO_OFFSET_FIELDS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Journals", "CreatedDateUTC"),
+        ("Organisations", "CreatedDateUTC"),
+        ("BrandingThemes", "CreatedDateUTC"),
+        ("BankTransfers", "CreatedDateUTC"),
+        ("Users", "UpdatedDateUTC"),
+        ("Budgets", "UpdatedDateUTC"),
+    }
+)
+UNIT_FIELDS = ("UnitAmount", "UnitPrice")
+LINE_FIELDS = ("LineItems",)
+DETAIL_FIELDS = ("SalesDetails", "PurchaseDetails")
+
+_NUMBER_MARK = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+# -- dates -------------------------------------------------------------------------------------
+def date_millis(value: date) -> int:
+    return (value.toordinal() - EPOCH_ORDINAL) * 86_400_000
+
+
+def datetime_millis(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - EPOCH) // MS
+
+
+def ms_date(value: date | datetime, *, offset: bool = True) -> str:
+    if isinstance(value, datetime):
+        millis = datetime_millis(value)
+    else:
+        millis = date_millis(value)
+    return f"/Date({millis}+0000)/" if offset else f"/Date({millis})/"
+
+
+def iso_string(value: date | datetime) -> str:
+    """The `*String` sibling: dates as 2018-10-20T00:00:00, timestamps as 2018-11-02T16:31:30Z."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.strftime("%Y-%m-%dT00:00:00")
+
+
+def parse_ms_date(text: str) -> datetime | None:
+    """`/Date(1573755038314+0000)/` or `/Date(1573755038314)/` -> aware UTC datetime."""
+    match = _MS_DATE.match(text)
+    if not match:
+        return None
+    return EPOCH + timedelta(milliseconds=int(match.group(1)))
+
+
+def parse_date(value: Any) -> date | None:
+    """A request's date: date, datetime, MS-JSON or ISO string -> date (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    parsed = parse_ms_date(text)
+    if parsed is not None:
+        return parsed.date()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"not a date: {value!r}") from None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A request's timestamp -> aware UTC datetime (naive values are taken as UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = str(value).strip()
+    parsed = parse_ms_date(text)
+    if parsed is not None:
+        return parsed
+    try:
+        result = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a timestamp: {value!r}") from None
+    return result if result.tzinfo else result.replace(tzinfo=UTC)
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    try:
+        return Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+# -- encoding ----------------------------------------------------------------------------------
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"\x00{value:f}\x00"
+    if isinstance(value, datetime):
+        return f"/Date({datetime_millis(value)}+0000)/"
+    if isinstance(value, date):
+        return f"/Date({date_millis(value)}+0000)/"
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as Xero JSON")
+
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def _finish(text: str) -> bytes:
+    return _NUMBER_MARK.sub(r"\1", text).encode("utf-8")
+
+
+def encode(value: Any) -> bytes:
+    """Any structure of dict/list/str/int/bool/None/Decimal/date/datetime as Xero JSON bytes."""
+    return _finish(_encoder.encode(value))
+
+
+def _round_units(container: dict) -> dict:
+    copy = dict(container)
+    for field in UNIT_FIELDS:
+        amount = copy.get(field)
+        if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:
+            copy[field] = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return copy
+
+
+def wire_shape(collection: str, record: dict, *, unitdp: int | None = None) -> dict:
+    """The record as Xero sends it, before encoding: *String siblings, the date form of each
+    top-level timestamp, UnitAmount rounding unless unitdp=4."""
+    siblings = STRING_SIBLINGS.get(collection, ())
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in siblings and value is not None:
+            if isinstance(value, datetime):
+                out[key] = value
+                out[key + "String"] = iso_string(value)
+                continue
+            out[key + "String"] = iso_string(value)
+        if isinstance(value, datetime) and (collection, key) in NO_OFFSET_FIELDS:
+            out[key] = ms_date(value, offset=False)
+        elif unitdp != 4 and key in LINE_FIELDS and value:
+            out[key] = [_round_units(line) for line in value]
+        elif unitdp != 4 and key in DETAIL_FIELDS and value:
+            out[key] = _round_units(value)
+        else:
+            out[key] = value
+    return out
+
+
+def dumps_record(collection: str, record: dict, *, unitdp: int | None = None) -> bytes:
+    """One record of `collection` (envelope key) as Xero JSON bytes."""
+    return encode(wire_shape(collection, record, unitdp=unitdp))
+
+
+def dumps_envelope(
+    collection: str,
+    records: list[dict | bytes],
+    *,
+    unitdp: int | None = None,
+    pagination: dict | None = None,
+    now: datetime | None = None,
+    response_id: str | None = None,
+    warnings: list | None = None,
+) -> bytes:
+    """`{"Id":..,"Status":"OK","ProviderName":..,"DateTimeUTC":..,[pagination,]<collection>:[..]}`.
+
+    `records` may mix dicts and bytes already produced by dumps_record (or
+    Collection.wire_bytes); bytes are copied in as they are.
+    """
+    now = now or datetime.now(UTC)
+    head = {
+        "Id": response_id or str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": "Xero Sandbox",
+        "DateTimeUTC": ms_date(now, offset=False),
+    }
+    if pagination is not None:
+        head["pagination"] = pagination
+    if warnings:
+        head["Warnings"] = warnings
+    parts = [
+        item if isinstance(item, bytes) else dumps_record(collection, item, unitdp=unitdp)
+        for item in records
+    ]
+    prefix = encode(head)[:-1]
+    key = json.dumps(collection).encode("utf-8")
+    return prefix + b"," + key + b":[" + b",".join(parts) + b"]}"
+
+
+# -- decoding ----------------------------------------------------------------------------------
+def loads(body: bytes | str) -> Any:
+    """Parse a JSON request/response body; numbers with a fraction become Decimal."""
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8-sig")
+    return json.loads(body, parse_float=Decimal)
