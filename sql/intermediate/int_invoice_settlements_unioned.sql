@@ -1,8 +1,8 @@
--- grain: one row per settlement of an invoice: a payment, or an allocation of a credit
--- note, overpayment or prepayment (tenant_id, invoice_id, settlement_type, settlement_id,
--- allocation_id)
--- Only settlements that still count in Xero are kept: DELETED payments, removed
--- allocations and allocations of credits that are not AUTHORISED or PAID are left out.
+-- grain: one row per settlement of an invoice: a payment, or an allocation of a
+-- credit note, overpayment or prepayment (tenant_id, invoice_id,
+-- settlement_type, settlement_id, allocation_id) Only settlements that still
+-- count in Xero are kept: DELETED payments, removed allocations and allocations
+-- of credits that are not AUTHORISED or PAID are left out.
 
 with
 
@@ -63,14 +63,18 @@ credit_note_allocations_kept as (
         credit_note_allocations.credit_note_id as settlement_id,
         credit_note_allocations.allocation_id,
         -- an allocation without a date dates from its credit note
-        coalesce(credit_note_allocations.allocation_date, credit_notes.credit_note_date)
+        coalesce(
+            credit_note_allocations.allocation_date,
+            credit_notes.credit_note_date
+        )
         as settlement_date,
         credit_note_allocations.amount
     from credit_note_allocations
     inner join credit_notes
         on
             credit_note_allocations.tenant_id = credit_notes.tenant_id
-            and credit_note_allocations.credit_note_id = credit_notes.credit_note_id
+            and credit_note_allocations.credit_note_id
+            = credit_notes.credit_note_id
     where
         credit_note_allocations.invoice_id is not null
         and not credit_note_allocations.is_deleted
@@ -85,14 +89,18 @@ overpayment_allocations_kept as (
         overpayment_allocations.overpayment_id as settlement_id,
         overpayment_allocations.allocation_id,
         -- an allocation without a date dates from its overpayment
-        coalesce(overpayment_allocations.allocation_date, overpayments.overpayment_date)
+        coalesce(
+            overpayment_allocations.allocation_date,
+            overpayments.overpayment_date
+        )
         as settlement_date,
         overpayment_allocations.amount
     from overpayment_allocations
     inner join overpayments
         on
             overpayment_allocations.tenant_id = overpayments.tenant_id
-            and overpayment_allocations.overpayment_id = overpayments.overpayment_id
+            and overpayment_allocations.overpayment_id
+            = overpayments.overpayment_id
     where
         overpayment_allocations.invoice_id is not null
         and not overpayment_allocations.is_deleted
@@ -107,14 +115,18 @@ prepayment_allocations_kept as (
         prepayment_allocations.prepayment_id as settlement_id,
         prepayment_allocations.allocation_id,
         -- an allocation without a date dates from its prepayment
-        coalesce(prepayment_allocations.allocation_date, prepayments.prepayment_date)
+        coalesce(
+            prepayment_allocations.allocation_date,
+            prepayments.prepayment_date
+        )
         as settlement_date,
         prepayment_allocations.amount
     from prepayment_allocations
     inner join prepayments
         on
             prepayment_allocations.tenant_id = prepayments.tenant_id
-            and prepayment_allocations.prepayment_id = prepayments.prepayment_id
+            and prepayment_allocations.prepayment_id
+            = prepayments.prepayment_id
     where
         prepayment_allocations.invoice_id is not null
         and not prepayment_allocations.is_deleted

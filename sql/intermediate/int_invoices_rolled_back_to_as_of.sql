@@ -1,14 +1,15 @@
--- grain: one row per tenant_id, invoice_id: every AUTHORISED or PAID invoice dated on or
--- before the as-of date, with what was still owed on it that day.
+-- grain: one row per tenant_id, invoice_id: every AUTHORISED or PAID invoice
+-- dated on or before the as-of date, with what was still owed on it that day.
 --
--- Point in time: amount_due = Xero's AmountDue + the settlements dated after the as-of
--- date (payments and credit note, overpayment and prepayment allocations that still
--- count). As of today it equals AmountDue; a PAID invoice settled later reopens in the
--- past. A settlement dated after the as-of date is not yet made, even if dated in the
--- future. Invoices dated after the as-of date, drafts and voided ones are left out.
+-- Point in time: amount_due = Xero's AmountDue + the settlements dated after
+-- the as-of date (payments and credit note, overpayment and prepayment
+-- allocations that still count). As of today it equals AmountDue; a PAID
+-- invoice settled later reopens in the past. A settlement dated after the as-of
+-- date is not yet made, even if dated in the future. Invoices dated after the
+-- as-of date, drafts and voided ones are left out.
 --
--- Base currency: Xero's CurrencyRate is units of the invoice currency per one unit of
--- the organisation's base currency (1 for base-currency invoices), so
+-- Base currency: Xero's CurrencyRate is units of the invoice currency per one
+-- unit of the organisation's base currency (1 for base-currency invoices), so
 -- amount_base = round(amount / currency_rate, 2), rounded per invoice.
 
 with

@@ -1,6 +1,6 @@
--- grain: one row per tenant_id, contact_id, currency_code, as_of_date: what each customer
--- owed on the as-of date, by aging bucket, in the invoice currency, with the total also in
--- the base currency.
+-- grain: one row per tenant_id, contact_id, currency_code, as_of_date: what
+-- each customer owed on the as-of date, by aging bucket, in the invoice
+-- currency, with the total also in the base currency.
 
 with
 

@@ -1,7 +1,8 @@
 -- grain: one row per tenant_id, invoice_id, as_of_date: each bill (ACCPAY) with
 -- money still owed on the as-of date (see int_invoices_rolled_back_to_as_of).
--- Buckets by days past the due date: current (not yet due), 1_30, 31_60, 61_90, over_90.
--- amount_due is in the invoice currency; amount_due_base in the organisation's base currency.
+-- Buckets by days past the due date: current (not yet due), 1_30, 31_60, 61_90,
+-- over_90. amount_due is in the invoice currency; amount_due_base in the
+-- organisation's base currency.
 
 with
 

@@ -1,9 +1,9 @@
--- grain: one row per tenant_id, payment_id: every payment Xero holds, DELETED ones
--- included and flagged (is_deleted), with its invoice or credit note, contact and bank
--- account.
--- amount is in the document currency; amount_base = round(amount / currency_rate, 2) at
--- the payment's own rate; bank_amount is in the bank account's currency.
--- days_paid_late: days past the due date, 0 when paid on time.
+-- grain: one row per tenant_id, payment_id: every payment Xero holds, DELETED
+-- ones included and flagged (is_deleted), with its invoice or credit note,
+-- contact and bank account. amount is in the document currency; amount_base =
+-- round(amount / currency_rate, 2) at the payment's own rate; bank_amount is in
+-- the bank account's currency. days_paid_late: days past the due date, 0 when
+-- paid on time.
 
 with
 
@@ -32,7 +32,8 @@ payments_joined as (
         payments.*,
         coalesce(invoices.invoice_number, payments.invoice_number)
         as document_invoice_number,
-        coalesce(invoices.invoice_type, payments.invoice_type) as document_invoice_type,
+        coalesce(invoices.invoice_type, payments.invoice_type)
+        as document_invoice_type,
         coalesce(
             invoices.contact_id, credit_notes.contact_id, payments.contact_id
         ) as document_contact_id,

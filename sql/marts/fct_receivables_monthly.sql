@@ -1,14 +1,17 @@
--- grain: one row per tenant_id, month_start, from the month of each organisation's first
--- sales invoice to the month of the as-of date (a month then ends on the as-of date).
--- All money is in the organisation's base currency, each amount rounded to cents at its
--- own rate (amount / currency_rate):
---   cash_receipts_base: received from customers in the month: payments on sales invoices
---     (not deleted) plus RECEIVE-OVERPAYMENT and RECEIVE-PREPAYMENT money, at their rates;
---   credit_sales_base: totals of AUTHORISED/PAID sales invoices dated in the month;
---   ar_balance_base: owed by customers at the end of the month (point in time, as in
---     fct_ar_aging), at invoice rates;
---   dso (days sales outstanding) = ar_balance_base / credit_sales_base * days_in_period,
---     rounded to 0.1 day; null in a month without credit sales.
+-- grain: one row per tenant_id, month_start, from the month of each
+-- organisation's first sales invoice to the month of the as-of date (a month
+-- then ends on the as-of date). All money is in the organisation's base
+-- currency, each amount rounded to cents at its own rate (amount /
+-- currency_rate):
+--   cash_receipts_base: received from customers in the month: payments on sales
+--     invoices (not deleted) plus RECEIVE-OVERPAYMENT and RECEIVE-PREPAYMENT
+--     money, at their rates;
+--   credit_sales_base: totals of AUTHORISED/PAID sales invoices dated in the
+--     month;
+--   ar_balance_base: owed by customers at the end of the month (point in time,
+--     as in fct_ar_aging), at invoice rates;
+--   dso (days sales outstanding) = ar_balance_base / credit_sales_base *
+--     days_in_period, rounded to 0.1 day; null in a month without credit sales.
 
 with recursive
 
@@ -55,7 +58,8 @@ months_spined as (
     union all
     select
         months_spined.tenant_id,
-        cast(months_spined.month_start + interval '1 month' as date) as month_start
+        cast(months_spined.month_start + interval '1 month' as date)
+        as month_start
     from months_spined
     cross join as_of
     where months_spined.month_start + interval '1 month' <= as_of.as_of_date
@@ -82,8 +86,9 @@ settlements_summed_to_invoices as (
     group by tenant_id, invoice_id
 ),
 
--- each invoice raises the balance by what it was for before any settlement (AmountDue +
--- every settlement that counts) and each settlement lowers it on its date
+-- each invoice raises the balance by what it was for before any settlement
+-- (AmountDue + every settlement that counts) and each settlement lowers it on
+-- its date
 receivable_movements_unioned as (
     select
         sales_invoices.tenant_id,
@@ -101,13 +106,17 @@ receivable_movements_unioned as (
     left join settlements_summed_to_invoices
         on
             sales_invoices.tenant_id = settlements_summed_to_invoices.tenant_id
-            and sales_invoices.invoice_id = settlements_summed_to_invoices.invoice_id
+            and sales_invoices.invoice_id
+            = settlements_summed_to_invoices.invoice_id
     union all
     select
         sales_invoices.tenant_id,
         settlements.settlement_date as movement_date,
         -round(
-            cast(settlements.amount / sales_invoices.currency_rate as decimal(38, 6)),
+            cast(
+                settlements.amount / sales_invoices.currency_rate
+                as decimal(38, 6)
+            ),
             2
         ) as amount_base
     from settlements
@@ -125,7 +134,9 @@ receipts_unioned as (
     from payments
     where
         not is_deleted
-        and coalesce(payment_type = 'ACCRECPAYMENT', invoice_type = 'ACCREC', false)
+        and coalesce(
+            payment_type = 'ACCRECPAYMENT', invoice_type = 'ACCREC', false
+        )
     union all
     select
         tenant_id,
@@ -147,7 +158,7 @@ receipts_summed_to_months as (
         months_bounded.tenant_id,
         months_bounded.month_start,
         sum(receipts_unioned.amount_base) as cash_receipts_base,
-        count(*) as receipts
+        count(*) as receipts_count
     from months_bounded
     inner join receipts_unioned
         on
@@ -170,7 +181,7 @@ sales_summed_to_months as (
                 2
             )
         ) as credit_sales_base,
-        count(*) as sales_invoices
+        count(*) as sales_invoices_count
     from months_bounded
     inner join sales_invoices
         on
@@ -189,7 +200,8 @@ balances_summed_to_month_ends as (
     inner join receivable_movements_unioned
         on
             months_bounded.tenant_id = receivable_movements_unioned.tenant_id
-            and receivable_movements_unioned.movement_date <= months_bounded.period_end
+            and receivable_movements_unioned.movement_date
+            <= months_bounded.period_end
     group by months_bounded.tenant_id, months_bounded.month_start
 ),
 
@@ -198,12 +210,17 @@ final as (
         months_bounded.tenant_id,
         months_bounded.month_start,
         months_bounded.period_end,
-        months_bounded.period_end - months_bounded.month_start + 1 as days_in_period,
-        coalesce(receipts_summed_to_months.cash_receipts_base, 0) as cash_receipts_base,
-        coalesce(receipts_summed_to_months.receipts, 0) as receipts,
-        coalesce(sales_summed_to_months.credit_sales_base, 0) as credit_sales_base,
-        coalesce(sales_summed_to_months.sales_invoices, 0) as sales_invoices,
-        coalesce(balances_summed_to_month_ends.ar_balance_base, 0) as ar_balance_base,
+        months_bounded.period_end - months_bounded.month_start + 1
+        as days_in_period,
+        coalesce(receipts_summed_to_months.cash_receipts_base, 0)
+        as cash_receipts_base,
+        coalesce(receipts_summed_to_months.receipts_count, 0) as receipts_count,
+        coalesce(sales_summed_to_months.credit_sales_base, 0)
+        as credit_sales_base,
+        coalesce(sales_summed_to_months.sales_invoices_count, 0)
+        as sales_invoices_count,
+        coalesce(balances_summed_to_month_ends.ar_balance_base, 0)
+        as ar_balance_base,
         round(
             cast(
                 balances_summed_to_month_ends.ar_balance_base
@@ -217,7 +234,8 @@ final as (
     left join receipts_summed_to_months
         on
             months_bounded.tenant_id = receipts_summed_to_months.tenant_id
-            and months_bounded.month_start = receipts_summed_to_months.month_start
+            and months_bounded.month_start
+            = receipts_summed_to_months.month_start
     left join sales_summed_to_months
         on
             months_bounded.tenant_id = sales_summed_to_months.tenant_id
@@ -225,7 +243,8 @@ final as (
     left join balances_summed_to_month_ends
         on
             months_bounded.tenant_id = balances_summed_to_month_ends.tenant_id
-            and months_bounded.month_start = balances_summed_to_month_ends.month_start
+            and months_bounded.month_start
+            = balances_summed_to_month_ends.month_start
 )
 
 select * from final

@@ -1,4 +1,5 @@
--- grain: one row per tenant_id, account_id (chart of accounts, bank accounts included)
+-- grain: one row per tenant_id, account_id (chart of accounts, bank accounts
+-- included)
 
 with
 

@@ -1,4 +1,5 @@
--- grain: one row per tenant_id, currency_code (the currencies enabled in the organisation)
+-- grain: one row per tenant_id, currency_code (the currencies enabled in the
+-- organisation)
 
 with
 

@@ -1,4 +1,5 @@
--- grain: one row per tenant_id, invoice_id (sales and purchase invoices of every status)
+-- grain: one row per tenant_id, invoice_id (sales and purchase invoices of
+-- every status)
 
 with
 
@@ -26,8 +27,8 @@ final as (
             when 'ACCPAY' then 'payable'
         end as ledger,
 
-        -- numerics
-        -- units of the invoice currency per one unit of the base currency (1 in base)
+        -- numerics units of the invoice currency per one unit of the base
+        -- currency (1 in base)
         coalesce(nullif(currency_rate, 0), 1) as currency_rate,
         sub_total,
         total_tax,

@@ -1,4 +1,5 @@
--- grain: one row per tenant_id, journal_id (Xero's append-only general ledger journals)
+-- grain: one row per tenant_id, journal_id (Xero's append-only general ledger
+-- journals)
 
 with
 
