@@ -475,27 +475,9 @@ def _ms_date(value: datetime) -> str:
 def dumps_any(value) -> bytes:
     """Xero JSON for a value that is not a whole collection record (allocations, control
     answers): exact decimals, MS-JSON dates."""
-    return (
-        json.dumps(_wire_value(value), separators=(",", ":"))
-        .encode()
-        .replace(b'"\u0000', b"")
-        .replace(b'\u0000"', b"")
-    )
+    from sandbox import wire
 
-
-def _wire_value(value):
-    if isinstance(value, dict):
-        return {k: _wire_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_wire_value(v) for v in value]
-    if isinstance(value, Decimal):
-        return f"\u0000{value}\u0000"  # unquoted again by dumps_any
-    if isinstance(value, datetime):
-        return f"/Date({int(value.timestamp() * 1000)}+0000)/"
-    if isinstance(value, date):
-        midnight = datetime(value.year, value.month, value.day, tzinfo=UTC)
-        return f"/Date({int(midnight.timestamp() * 1000)}+0000)/"
-    return value
+    return wire.encode(value)
 
 
 class AccountingApi:

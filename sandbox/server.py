@@ -110,7 +110,7 @@ def running_sandbox(
 ) -> Iterator[RunningSandbox]:
     """Serve `sb` on host:port (0: a free port) in a background thread until the block ends."""
     app = create_app(sb, time_scale=time_scale, limits=limits, daily_limit=daily_limit)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
@@ -155,7 +155,7 @@ def serve_command(args) -> int:
     app = create_app(sb, time_scale=args.time_scale, limits=not args.no_limits)
     runtime: Runtime = app.state.runtime
     host, port = args.host, args.port
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
