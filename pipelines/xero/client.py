@@ -323,6 +323,7 @@ class XeroClient:
             self.api_url, tenant_id, self.limits
         )
         self._app_limiter = app_limiter or shared_app_limiter(self.limits)
+        self._accounting_path = httpx.URL(self.api_url).path.rstrip("/") + ACCOUNTING_PATH
         self._stats = _StatsRecorder()
         self._rng = rng or random.Random()
         headers = {"Accept": "application/json", "User-Agent": user_agent()}
@@ -428,7 +429,7 @@ class XeroClient:
 
     def _attempt(self, url: str, params: Mapping[str, Any] | None, headers: dict) -> Any:
         request = self._http.build_request("GET", url, params=params, headers=headers)
-        path = request.url.path.removeprefix(httpx.URL(self.api_url).path + ACCOUNTING_PATH)
+        path = request.url.path.removeprefix(self._accounting_path)
         with self._tenant_limiter.slot(self._app_limiter):
             self._stats.sent(path)
             started = time.monotonic()

@@ -98,57 +98,78 @@ def _env_number(name: str, kind: type, default: float) -> float:
 
 
 class SlidingWindow:
-    """At most `limit` calls in any span of `window_seconds`. Thread-safe."""
+    """At most `limit` calls in any span of `window_seconds`. Thread-safe.
+
+    A call counts from the moment it is let through until `window_seconds` after it
+    completed: the server counts it somewhere in between, so it has left the server's window
+    before it leaves ours."""
 
     def __init__(self, limit: int, window_seconds: float, clock: Clock = SYSTEM_CLOCK):
         self.limit = limit
         self.window_seconds = window_seconds
         self._clock = clock
-        self._calls: deque[float] = deque()
+        self._done: deque[float] = deque()  # completion times, ascending
+        self._open = 0  # calls let through and not yet completed
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
     def try_acquire(self) -> float:
-        """Take a slot now and return 0, or return the seconds to wait before asking again."""
+        """Let one call through now and return 0, or return the seconds to wait before
+        asking again. Every call let through must be `complete()`d."""
         with self._lock:
             now = self._clock.monotonic()
             self._expire(now)
             if self._paused_until > now:
                 return self._paused_until - now
-            if len(self._calls) < self.limit:
-                self._calls.append(now)
+            if len(self._done) + self._open < self.limit:
+                self._open += 1
                 return 0.0
-            return self._calls[0] + self.window_seconds - now
+            if self._done:
+                return self._done[0] + self.window_seconds - now
+            return self.window_seconds / 50  # every slot is held by a call still running
 
     def acquire(self) -> None:
         while (wait := self.try_acquire()) > 0:
             self._clock.sleep(wait)
 
+    def complete(self) -> None:
+        with self._lock:
+            self._open = max(self._open - 1, 0)
+            self._done.append(self._clock.monotonic())
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.complete()
+
     def pause(self, seconds: float) -> None:
-        """Take no calls for `seconds` (a 429's Retry-After)."""
+        """Let no calls through for `seconds` (a 429's Retry-After)."""
         with self._lock:
             until = self._clock.monotonic() + max(seconds, 0.0)
             self._paused_until = max(self._paused_until, until)
 
     def observe_remaining(self, remaining: int) -> None:
         """The server says only `remaining` calls are left in its window: never believe in
-        more free slots than that. The extra slots are taken as if used now, the worst case
-        for when they free up again."""
+        more free slots than that. The missing slots count as used now, the worst case for
+        when they free up again."""
         with self._lock:
             now = self._clock.monotonic()
             self._expire(now)
-            surplus = self.limit - len(self._calls) - max(remaining, 0)
-            self._calls.extend([now] * max(surplus, 0))
+            surplus = self.limit - len(self._done) - self._open - max(remaining, 0)
+            self._done.extend([now] * max(surplus, 0))
 
     def in_window(self) -> int:
         with self._lock:
             self._expire(self._clock.monotonic())
-            return len(self._calls)
+            return len(self._done) + self._open
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window_seconds
-        while self._calls and self._calls[0] <= horizon:
-            self._calls.popleft()
+        while self._done and self._done[0] <= horizon:
+            self._done.popleft()
 
 
 class AppLimiter:
@@ -157,9 +178,6 @@ class AppLimiter:
     def __init__(self, limits: RateLimits | None = None, clock: Clock = SYSTEM_CLOCK):
         limits = limits or RateLimits()
         self.window = SlidingWindow(limits.app_per_minute, limits.window_seconds, clock)
-
-    def acquire(self) -> None:
-        self.window.acquire()
 
     def pause(self, seconds: float) -> None:
         self.window.pause(seconds)
@@ -186,11 +204,12 @@ class TenantLimiter:
     def slot(self, app: AppLimiter | None = None) -> Iterator[None]:
         """Hold one of the in-flight slots for the duration of a call, once both the tenant
         and the app windows allow one more call."""
-        with self._in_flight:
-            self.window.acquire()
-            if app is not None:
-                app.acquire()
-            yield
+        with self._in_flight, self.window.call():
+            if app is None:
+                yield
+            else:
+                with app.window.call():
+                    yield
 
     def pause(self, seconds: float) -> None:
         self.window.pause(seconds)

@@ -67,13 +67,27 @@ def test_sliding_window_allows_the_limit_then_waits_for_the_oldest_call():
     clock = FakeClock()
     window = SlidingWindow(limit=3, window_seconds=60, clock=clock)
     for _ in range(3):
-        assert window.try_acquire() == 0
-        clock.now += 10
-    # calls at 1000, 1010, 1020; now 1030: the first frees at 1060
-    assert window.try_acquire() == pytest.approx(30)
+        with window.call():
+            clock.now += 1  # the call takes a second; it counts from its completion
+        clock.now += 9
+    # calls completed at 1001, 1011, 1021; now 1030: the first leaves the window at 1061
+    assert window.try_acquire() == pytest.approx(31)
     window.acquire()
-    assert clock.now == pytest.approx(1060)
+    assert clock.now == pytest.approx(1061)
     assert window.in_window() == 3
+
+
+def test_calls_still_running_hold_their_slots():
+    clock = FakeClock()
+    window = SlidingWindow(limit=2, window_seconds=60, clock=clock)
+    assert window.try_acquire() == 0
+    assert window.try_acquire() == 0
+    clock.now += 500
+    assert window.try_acquire() > 0  # neither call has completed: nothing can expire
+    window.complete()
+    assert window.try_acquire() > 0  # completed just now: counts for another minute
+    clock.now += 60
+    assert window.try_acquire() == 0
 
 
 def test_sliding_window_never_exceeds_the_limit_in_any_span():
@@ -81,8 +95,8 @@ def test_sliding_window_never_exceeds_the_limit_in_any_span():
     window = SlidingWindow(limit=60, window_seconds=60, clock=clock)
     starts = []
     for _ in range(500):
-        window.acquire()
-        starts.append(clock.now)
+        with window.call():
+            starts.append(clock.now)
         clock.now += 0.25
     for i, start in enumerate(starts):
         assert sum(1 for s in starts[i:] if s < start + 60) <= 60
@@ -91,10 +105,13 @@ def test_sliding_window_never_exceeds_the_limit_in_any_span():
 def test_server_remaining_count_slows_the_window_down():
     clock = FakeClock()
     window = SlidingWindow(limit=60, window_seconds=60, clock=clock)
-    window.try_acquire()
+    with window.call():
+        pass
     window.observe_remaining(2)  # another process used most of the minute
     assert window.try_acquire() == 0
     assert window.try_acquire() == 0
+    window.complete()
+    window.complete()
     assert window.try_acquire() == pytest.approx(60)
     window.observe_remaining(50)  # a larger count never frees slots
     assert window.try_acquire() > 0
