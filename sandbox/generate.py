@@ -525,7 +525,7 @@ class Ledger:
         self.batch_stamps: list[datetime] = []
         self.tracking: list[tuple[dict, list[dict]]] = []
 
-    # -- basics -----------------------------------------------------------------------------
+    # -- basics ------------------------------------------------------------------------------------
     def new_id(self) -> str:
         return new_uuid(self.rng)
 
@@ -548,7 +548,7 @@ class Ledger:
         wobble = Decimal(1) + Decimal((day.toordinal() * 7919) % 200 - 100) / Decimal(2000)
         return rate6(USD_RATES[currency] / USD_RATES[base] * wobble)
 
-    # -- line items and totals ----------------------------------------------------------------
+    # -- line items and totals ---------------------------------------------------------------------
     def build_lines(
         self, specs: list[dict], line_amount_types: str, *, keep_ids: bool = False
     ) -> tuple[list[dict], Decimal, Decimal, Decimal]:
@@ -607,7 +607,7 @@ class Ledger:
             lines.append(line)
         return lines, money(sub_total), money(total_tax), money(total)
 
-    # -- journals -----------------------------------------------------------------------------
+    # -- journals ----------------------------------------------------------------------------------
     def post(
         self,
         created: datetime,
@@ -727,7 +727,7 @@ class Ledger:
             lines.append((self.account("499"), difference, ZERO, None, "Realised currency gain"))
         return lines
 
-    # -- documents ---------------------------------------------------------------------------
+    # -- documents ---------------------------------------------------------------------------------
     def invoice_record(
         self,
         *,
@@ -989,7 +989,7 @@ class Ledger:
             del record["Contact"]
         return record
 
-    # -- posting -----------------------------------------------------------------------------
+    # -- posting -----------------------------------------------------------------------------------
     def post_invoice(self, invoice: dict, stamp: datetime, *, reverse: bool = False) -> None:
         sign = 1 if invoice["Type"] == "ACCREC" else -1
         control = "610" if sign > 0 else "800"
@@ -1053,7 +1053,7 @@ class Ledger:
             lines,
         )
 
-    # -- settlement --------------------------------------------------------------------------
+    # -- settlement --------------------------------------------------------------------------------
     def apply_payment(
         self,
         target: dict,
@@ -1304,8 +1304,9 @@ class TenantGenerator:
         self.suppliers: list[dict] = []
         self.items: list[dict] = []
         self.invoice_count = max(int(rows / ROWS_PER_INVOICE), 40)
+        self.last_sale: dict | None = None
 
-    # -- helpers --------------------------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------------------
     def emit(self, collection: str, record: dict) -> dict:
         self.out.setdefault(collection, []).append(record)
         return record
@@ -1332,7 +1333,7 @@ class TenantGenerator:
     def money_amount(self, low: int, high: int) -> Decimal:
         return money(Decimal(self.rng.randint(low * 100, high * 100)) / 100)
 
-    # -- the run ------------------------------------------------------------------------------
+    # -- the run -----------------------------------------------------------------------------------
     def run(self) -> None:
         # bulk updates that touched many records at once, spread over the history
         self.ledger.batch_stamps = sorted(
@@ -1344,13 +1345,14 @@ class TenantGenerator:
         self.accounts()
         self.contacts()
         self.items_()
+        self.budgets()
         self.documents()
         self.emit_journals()
         for name, records in self.out.items():
             self.tenant.collection(name)._bulk_load(records)
         self.out = {}
 
-    # -- settings ---------------------------------------------------------------------------------
+    # -- settings ----------------------------------------------------------------------------------
     def organisation(self) -> None:
         p = self.profile
         created = self.stamp(self.first_day - timedelta(days=400))
@@ -1554,8 +1556,8 @@ class TenantGenerator:
                 "AddToWatchlist": code in ("090", "610", "800"),
             }
             if kind == "BANK":
-                account["BankAccountNumber"] = (
-                    f"{self.rng.randint(10, 99)}-{self.rng.randint(1000, 9999)}-{self.rng.randint(1000000, 9999999)}"
+                account["BankAccountNumber"] = "-".join(
+                    str(self.rng.randint(low, low * 10 - 1)) for low in (10, 1000, 1000000)
                 )
                 account["BankAccountType"] = "BANK"
                 account["CurrencyCode"] = p.base_currency
@@ -1604,7 +1606,7 @@ class TenantGenerator:
             return p.purchase_tax.tax_type
         return p.zero_tax.tax_type
 
-    # -- contacts and items -----------------------------------------------------------------------
+    # -- contacts and items ------------------------------------------------------------------------
     def contacts(self) -> None:
         ledger = self.ledger
         p = self.profile
@@ -1778,7 +1780,7 @@ class TenantGenerator:
             self.items.append(item)
             self.emit("Items", item)
 
-    # -- transactions --------------------------------------------------------------------------
+    # -- transactions ------------------------------------------------------------------------------
     def documents(self) -> None:
         counters = {"ACCREC": 0, "ACCPAY": 0}
         buckets = {"ACCREC": 0, "ACCPAY": 0}
@@ -1805,6 +1807,14 @@ class TenantGenerator:
                 self.standalone_overpayment(kind)
             if i % 70 == 35:
                 self.batch_payment()
+            if i % 20 == 5:
+                self.quote()
+            if i % 20 == 15:
+                self.purchase_order()
+            if i % 40 == 8 and len(self.out.get("RepeatingInvoices", ())) < 300:
+                self.repeating_invoice()
+            if i % 60 == 12:
+                self.expense_claim()
 
     def pick_contact(self, kind: str) -> dict:
         pool = self.customers if kind in ("ACCREC", "ACCRECCREDIT", "RECEIVE") else self.suppliers
@@ -1930,6 +1940,10 @@ class TenantGenerator:
             last = self.settle_partly(invoice, contact, created)
         invoice["UpdatedDateUTC"] = self.updated(last)
         self.emit("Invoices", invoice)
+        if kind == "ACCREC" and status in ("AUTHORISED", "PAID"):
+            self.last_sale = invoice
+        elif kind == "ACCPAY" and status in ("AUTHORISED", "PAID") and self.rng.random() < 0.12:
+            self.linked_transaction(invoice, self.last_sale if self.rng.random() < 0.5 else None)
         return invoice
 
     def settle_fully(self, invoice: dict, contact: dict, created: datetime) -> datetime:
@@ -2076,7 +2090,7 @@ class TenantGenerator:
         amount: Decimal,
         stamp: datetime,
     ) -> dict:
-        """An overpayment or prepayment received/spent through the bank, with its bank transaction."""
+        """An overpayment or prepayment through the bank, with its bank transaction."""
         ledger = self.ledger
         receive = (invoice["Type"] if invoice else "ACCREC") == "ACCREC"
         currency = (
@@ -2445,3 +2459,323 @@ class TenantGenerator:
     def emit_journals(self) -> None:
         for record in self.ledger.finalise_journals():
             self.emit("Journals", record)
+
+    # -- quotes, orders, templates, claims ---------------------------------------------------------
+    def quote(self) -> None:
+        ledger = self.ledger
+        rng = self.rng
+        contact = self.pick_contact("ACCREC")
+        day = self.day_between(self.first_day, self.last_day)
+        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        line_amount_types = ("Exclusive", "Inclusive", "NoTax")[rng.randrange(3)]
+        lines, sub_total, total_tax, total = ledger.build_lines(
+            self.line_specs("ACCREC", contact), line_amount_types
+        )
+        status = ("DRAFT", "SENT", "SENT", "ACCEPTED", "DECLINED", "INVOICED", "DELETED")[
+            rng.randrange(7)
+        ]
+        stamp = self.stamp(day)
+        last = (
+            stamp
+            if status in ("DRAFT", "SENT")
+            else self.after(stamp, self.day_between(day, self.last_day))
+        )
+        self.emit(
+            "Quotes",
+            {
+                "QuoteID": ledger.new_id(),
+                "QuoteNumber": f"QU-{ledger.next_number('QU'):04d}",
+                "Reference": rng.choice(("", "Fit-out", "Annual service", "Phase 2")),
+                "Terms": "Valid for 30 days. Prices include delivery.",
+                "Contact": contact_ref(contact),
+                "LineItems": lines,
+                "Date": day,
+                "ExpiryDate": day + timedelta(days=30),
+                "Status": status,
+                "CurrencyCode": currency,
+                "CurrencyRate": ledger.currency_rate(currency, day),
+                "SubTotal": sub_total,
+                "TotalTax": total_tax,
+                "Total": total,
+                "TotalDiscount": ZERO,
+                "Title": "Quote",
+                "Summary": rng.choice(("", "As discussed on site", "Supply and install")),
+                "UpdatedDateUTC": self.updated(last),
+                "LineAmountTypes": line_amount_types.upper(),
+            },
+        )
+
+    def purchase_order(self) -> None:
+        ledger = self.ledger
+        rng = self.rng
+        contact = self.pick_contact("ACCPAY")
+        day = self.day_between(self.first_day, self.last_day)
+        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        lines, sub_total, total_tax, total = ledger.build_lines(
+            self.line_specs("ACCPAY", contact), "Exclusive"
+        )
+        status = ("DRAFT", "SUBMITTED", "AUTHORISED", "AUTHORISED", "BILLED", "BILLED", "DELETED")[
+            rng.randrange(7)
+        ]
+        stamp = self.stamp(day)
+        last = (
+            stamp if status == "DRAFT" else self.after(stamp, self.day_between(day, self.last_day))
+        )
+        self.emit(
+            "PurchaseOrders",
+            {
+                "Contact": contact_ref(contact),
+                "LineItems": lines,
+                "Date": day,
+                "DeliveryDate": day + timedelta(days=rng.randint(3, 30)),
+                "LineAmountTypes": "Exclusive",
+                "PurchaseOrderNumber": f"PO-{ledger.next_number('PO'):04d}",
+                "Reference": "",
+                "CurrencyCode": currency,
+                "Status": status,
+                "SentToContact": status != "DRAFT",
+                "DeliveryAddress": f"1 Market Street, {self.profile.city}",
+                "AttentionTo": "Receiving",
+                "Telephone": "5550100",
+                "DeliveryInstructions": "Loading dock at rear",
+                "ExpectedArrivalDate": day + timedelta(days=rng.randint(5, 40)),
+                "PurchaseOrderID": ledger.new_id(),
+                "CurrencyRate": ledger.currency_rate(currency, day),
+                "SubTotal": sub_total,
+                "TotalTax": total_tax,
+                "Total": total,
+                "TotalDiscount": ZERO,
+                "UpdatedDateUTC": self.updated(last),
+                "HasAttachments": False,
+            },
+        )
+
+    def repeating_invoice(self) -> None:
+        ledger = self.ledger
+        rng = self.rng
+        kind = "ACCREC" if rng.random() < 0.7 else "ACCPAY"
+        contact = self.pick_contact(kind)
+        start = self.day_between(self.first_day, self.last_day)
+        unit = "MONTHLY" if rng.random() < 0.8 else "WEEKLY"
+        period = rng.choice((1, 1, 3)) if unit == "MONTHLY" else rng.choice((1, 2))
+        step = timedelta(days=30 * period if unit == "MONTHLY" else 7 * period)
+        next_day = start
+        while next_day <= self.anchor:
+            next_day += step
+        lines, sub_total, total_tax, total = ledger.build_lines(
+            self.line_specs(kind, contact), "Exclusive"
+        )
+        status = ("AUTHORISED", "AUTHORISED", "DRAFT", "DELETED")[rng.randrange(4)]
+        template_id = ledger.new_id()
+        schedule = {
+            "Period": period,
+            "Unit": unit,
+            "DueDate": 20,
+            "DueDateType": "DAYSAFTERBILLDATE",
+            "StartDate": start,
+            "NextScheduledDate": next_day,
+        }
+        if rng.random() < 0.3:
+            schedule["EndDate"] = start + timedelta(days=365)
+        self.emit(
+            "RepeatingInvoices",
+            {
+                "Type": kind,
+                "Contact": contact_ref(contact),
+                "Schedule": schedule,
+                "LineItems": lines,
+                "LineAmountTypes": "Exclusive",
+                "Reference": rng.choice(("Monthly retainer", "Hosting", "Lease", "")),
+                "CurrencyCode": contact.get("DefaultCurrency", self.profile.base_currency),
+                "Status": status,
+                "SubTotal": sub_total,
+                "TotalTax": total_tax,
+                "Total": total,
+                "RepeatingInvoiceID": template_id,
+                "ID": template_id,
+                "HasAttachments": False,
+                "ApprovedForSending": kind == "ACCREC" and status == "AUTHORISED",
+                "SendCopy": False,
+                "MarkAsSent": False,
+                "IncludePDF": True,
+            },
+        )
+
+    def linked_transaction(self, bill: dict, sale: dict | None) -> None:
+        """A billable expense: a supplier bill line to be charged on to a customer."""
+        ledger = self.ledger
+        customer = self.pick_contact("ACCREC")
+        stamp = bill["UpdatedDateUTC"]
+        record = {
+            "SourceTransactionID": bill["InvoiceID"],
+            "SourceLineItemID": bill["LineItems"][0]["LineItemID"],
+            "ContactID": customer["ContactID"],
+            "LinkedTransactionID": ledger.new_id(),
+            "Status": "APPROVED",
+            "Type": "BILLABLEEXPENSE",
+            "UpdatedDateUTC": stamp,
+            "SourceTransactionTypeCode": "ACCPAY",
+        }
+        if sale is not None:
+            record["ContactID"] = sale["Contact"]["ContactID"]
+            record["TargetTransactionID"] = sale["InvoiceID"]
+            record["TargetLineItemID"] = sale["LineItems"][0]["LineItemID"]
+            record["Status"] = "BILLED"
+            record["UpdatedDateUTC"] = max(stamp, sale["UpdatedDateUTC"])
+        self.emit("LinkedTransactions", record)
+
+    def expense_claim(self) -> None:
+        """Receipts claimed by a user; authorised claims post, some are paid back."""
+        ledger = self.ledger
+        rng = self.rng
+        users = self.out["Users"]
+        user = users[rng.randrange(len(users))]
+        user_ref = {
+            "UserID": user["UserID"],
+            "FirstName": user["FirstName"],
+            "LastName": user["LastName"],
+            "EmailAddress": user["EmailAddress"],
+        }
+        day = self.day_between(self.first_day, self.last_day - timedelta(days=20))
+        status = ("SUBMITTED", "AUTHORISED", "PAID", "PAID", "VOIDED", "DELETED")[rng.randrange(6)]
+        claim_id = ledger.new_id()
+        receipts = []
+        for n in range(rng.randint(1, 3)):
+            contact = self.pick_contact("ACCPAY")
+            receipt_day = day - timedelta(days=n)
+            specs = self.line_specs("SPEND", contact, 1)
+            specs[0]["AccountCode"] = SPEND_ACCOUNTS[rng.randrange(len(SPEND_ACCOUNTS))]
+            specs[0].pop("ItemCode", None)
+            specs[0].pop("Item", None)
+            lines, sub_total, total_tax, total = ledger.build_lines(specs, "Inclusive")
+            receipt = {
+                "Date": receipt_day,
+                "Contact": contact_ref(contact),
+                "LineItems": lines,
+                "User": user_ref,
+                "Reference": rng.choice(("Taxi", "Lunch with client", "Parking", "Stationery")),
+                "LineAmountTypes": "Inclusive",
+                "SubTotal": sub_total,
+                "TotalTax": total_tax,
+                "Total": total,
+                "ReceiptID": ledger.new_id(),
+                "Status": "DRAFT"
+                if status == "DELETED"
+                else (
+                    "VOIDED"
+                    if status == "VOIDED"
+                    else "SUBMITTED"
+                    if status == "SUBMITTED"
+                    else "AUTHORISED"
+                ),
+                "ReceiptNumber": str(ledger.next_number("RECEIPT")),
+                "UpdatedDateUTC": self.stamp(receipt_day),
+                "HasAttachments": False,
+            }
+            receipts.append(receipt)
+        total = sum((r["Total"] for r in receipts), ZERO)
+        stamp = self.after(max(r["UpdatedDateUTC"] for r in receipts), day)
+        last = stamp
+        claim = {
+            "ExpenseClaimID": claim_id,
+            "Status": "AUTHORISED" if status == "PAID" else status,
+            "Payments": [],
+            "User": user_ref,
+            "Receipts": [
+                {"ReceiptID": r["ReceiptID"], "Total": r["Total"], "Status": r["Status"]}
+                for r in receipts
+            ],
+            "UpdatedDateUTC": stamp,
+            "Total": total,
+            "AmountDue": total if status in ("SUBMITTED", "AUTHORISED", "PAID") else ZERO,
+            "AmountPaid": ZERO,
+            "PaymentDueDate": day + timedelta(days=14),
+            "ReportingDate": day,
+        }
+        if status in ("AUTHORISED", "PAID", "VOIDED"):
+            lines_ = []
+            for receipt in receipts:
+                lines_ += ledger.document_journal_lines(receipt, "801", -1)
+            ledger.post(stamp, day, claim_id, "EXPCLAIM", "", lines_)
+            if status == "VOIDED":
+                last = self.after(stamp, self.day_between(day, self.last_day))
+                ledger.post(last, day, claim_id, "EXPCLAIM", "", ledger.reverse_lines(lines_))
+        if status == "PAID":
+            pay_day = self.day_between(day, self.last_day)
+            last = self.after(stamp, pay_day)
+            bank = ledger.bank_accounts[0]
+            payment_id = ledger.new_id()
+            claim["Payments"].append(
+                {
+                    "PaymentID": payment_id,
+                    "Date": pay_day,
+                    "Amount": total,
+                    "Reference": "Expense reimbursement",
+                    "CurrencyRate": ONE_RATE,
+                    "HasAccount": True,
+                    "HasValidationErrors": False,
+                }
+            )
+            claim.update(Status="PAID", AmountDue=ZERO, AmountPaid=total)
+            ledger.post(
+                last,
+                pay_day,
+                payment_id,
+                "EXPPAYMENT",
+                "Expense reimbursement",
+                [
+                    (ledger.account("801"), total, ZERO, None, "Expense claim"),
+                    (bank, -total, ZERO, None, "Expense claim"),
+                ],
+            )
+        claim["UpdatedDateUTC"] = self.updated(last)
+        for receipt in receipts:
+            self.emit("Receipts", receipt)
+        self.emit("ExpenseClaims", claim)
+
+    def budgets(self) -> None:
+        ledger = self.ledger
+        start = date(self.anchor.year, 1, 1)
+        periods = [
+            date(start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1, 1)
+            for m in range(12)
+        ]
+        region, options = ledger.tracking[0] if ledger.tracking else (None, [])
+        for kind, description in (("OVERALL", "Overall Budget"), ("TRACKING", "Budget by region")):
+            if kind == "TRACKING" and region is None:
+                continue
+            lines = []
+            for code in ("200", "400", "469", "489"):
+                base = self.money_amount(500, 20000)
+                lines.append(
+                    {
+                        "AccountID": ledger.account(code)["AccountID"],
+                        "AccountCode": code,
+                        "BudgetBalances": [
+                            {
+                                "Period": period,
+                                "Amount": money(base * (1 + Decimal(i % 4) / 10)),
+                                "Notes": "Seasonal peak" if i == 11 else "",
+                            }
+                            for i, period in enumerate(periods)
+                        ],
+                    }
+                )
+            record = {
+                "BudgetID": ledger.new_id(),
+                "Type": kind,
+                "Description": description,
+                "UpdatedDateUTC": self.stamp(self.day_between(self.first_day, self.last_day)),
+                "BudgetLines": lines,
+                "Tracking": [],
+            }
+            if kind == "TRACKING":
+                record["Tracking"] = [
+                    {
+                        "TrackingCategoryID": region["TrackingCategoryID"],
+                        "Name": region["Name"],
+                        "Option": options[0]["Name"],
+                        "TrackingOptionID": options[0]["TrackingOptionID"],
+                    }
+                ]
+            self.emit("Budgets", record)

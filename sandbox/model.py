@@ -163,7 +163,7 @@ class Collection:
     def __repr__(self) -> str:
         return f"<Collection {self.name} of {self._tenant.name!r}: {len(self)} records>"
 
-    # -- reading ----------------------------------------------------------------------------
+    # -- reading -----------------------------------------------------------------------------------
     def get(self, record_id: str) -> dict | None:
         """A private copy of the record, or None."""
         blob = self._rows.get(self._normalise_id(record_id))
@@ -315,7 +315,7 @@ class Tenant:
         except KeyError:
             raise RecordNotFoundError(f"no collection {name!r}") from None
 
-    # -- mutations -----------------------------------------------------------------------------
+    # -- mutations ---------------------------------------------------------------------------------
     def create(self, collection: str, payload: dict) -> dict:
         with self.lock:
             return self._ops().create(collection, payload)
@@ -373,7 +373,7 @@ class Tenant:
     def _ops(self):
         return Operations(self)
 
-    # -- used by the ledger ---------------------------------------------------------------------
+    # -- used by the ledger ------------------------------------------------------------------------
     def _store(self, collection: str, record: dict, event: str | None) -> None:
         coll = self._collections[collection]
         record_id = coll._put(record)
@@ -535,7 +535,7 @@ class Operations:
         self.ledger: Ledger = tenant.ledger  # type: ignore[assignment]
         self.now = tenant.sandbox.clock.now()
 
-    # -- helpers ------------------------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------------------
     def coll(self, name: str) -> Collection:
         return self.tenant.collection(name)
 
@@ -619,7 +619,7 @@ class Operations:
     def notify(self, collection: str, record_id: str, event: str = "UPDATE") -> None:
         self.tenant.sandbox._notify(self.tenant.tenant_id, collection, record_id, event)
 
-    # -- create / update ----------------------------------------------------------------------------
+    # -- create / update ---------------------------------------------------------------------------
     def create(self, collection: str, payload: dict) -> dict:
         spec = SPECS_BY_NAME.get(collection)
         if spec is None:
@@ -803,7 +803,7 @@ class Operations:
         if editing_lines and posted and settled:
             raise SandboxValidationError(
                 "Invoice not of valid status for modification",
-                "This document cannot be edited as it has a payment or credit note allocated to it.",
+                "This document cannot be edited as it has a payment or credit note allocated.",
             )
         if target not in ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID"):
             raise SandboxValidationError(f"Invalid status {target}")
@@ -1149,7 +1149,7 @@ class Operations:
             if details and details.get("UnitPrice") is not None:
                 details["UnitPrice"] = _money(details["UnitPrice"])
 
-    # -- delete / void / archive -----------------------------------------------------------------
+    # -- delete / void / archive -------------------------------------------------------------------
     def delete(self, collection: str, record_id: str) -> dict | None:
         spec = SPECS_BY_NAME.get(collection)
         if spec is None:
@@ -1293,7 +1293,7 @@ class Operations:
             return record
         return self.save(collection, record, "UPDATE")
 
-    # -- allocations ----------------------------------------------------------------------------------
+    # -- allocations -------------------------------------------------------------------------------
     def allocate(
         self, credit_collection: str, credit_id: str, invoice_id: str, amount: Decimal, day
     ) -> dict:

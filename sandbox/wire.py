@@ -65,10 +65,7 @@ def datetime_millis(value: datetime) -> int:
 
 
 def ms_date(value: date | datetime, *, offset: bool = True) -> str:
-    if isinstance(value, datetime):
-        millis = datetime_millis(value)
-    else:
-        millis = date_millis(value)
+    millis = datetime_millis(value) if isinstance(value, datetime) else date_millis(value)
     return f"/Date({millis}+0000)/" if offset else f"/Date({millis})/"
 
 
