@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+pytest_plugins = ["sandbox_fixtures"]
+
 POSTGRES_ADMIN_URL = "postgresql://postgres:@127.0.0.1:5432/test"
 
 
