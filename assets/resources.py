@@ -26,8 +26,9 @@ class XeroWarehouseResource(dg.ConfigurableResource):
     def parsed(self) -> Destination:
         return parse_destination(self.destination)
 
-    def sync(self, tenant_id: str, resources: list[str] | None, full_refresh: bool):
-        """Load one tenant's collections through the tenant's own dlt pipeline."""
+    def sync(self, tenant_id: str, resources: list[str] | None, full_refresh: bool, display=None):
+        """Load one tenant's collections through the tenant's own dlt pipeline; `display`
+        receives the runner's progress."""
         from pipelines.runner import sync
 
         return sync(
@@ -36,9 +37,10 @@ class XeroWarehouseResource(dg.ConfigurableResource):
             tenants=[tenant_id],
             resources=resources,
             full_refresh=full_refresh,
+            display=display,
         )
 
-    def apply_webhook_events(self, tenant_id: str):
+    def apply_webhook_events(self, tenant_id: str, display=None):
         """Re-fetch the records named by the tenant's pending webhook events.
 
         Returns the tenant's outcome (None when nothing was pending) and the result of the
@@ -49,7 +51,7 @@ class XeroWarehouseResource(dg.ConfigurableResource):
         syncs = []
 
         def sync(**kwargs):
-            syncs.append(runner_sync(**kwargs))
+            syncs.append(runner_sync(**kwargs, display=display))
             return syncs[-1]
 
         applied = apply_pending_events(

@@ -96,8 +96,9 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
     ) -> Iterator:
         tenant_id = context.partition_key
         selected = [by_key[key] for key in by_key if key in context.selected_asset_keys]
+        display = SyncDisplay(context.log)
         if config.from_webhooks:
-            outcome, result = warehouse.apply_webhook_events(tenant_id)
+            outcome, result = warehouse.apply_webhook_events(tenant_id, display)
             if outcome is None or result is None:
                 context.log.info("no pending webhook events for tenant %s", tenant_id)
                 return
@@ -107,7 +108,6 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
                 "webhook_events": dg.MetadataValue.int(outcome.events),
                 "records_refetched": dg.MetadataValue.int(sum(map(len, outcome.ids.values()))),
             }
-            full_refresh = False
         else:
             full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
             resources = None if len(selected) == len(tables) else [t.resource for t in selected]
@@ -117,18 +117,15 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
                 len(selected),
                 tenant_id,
             )
-            result = warehouse.sync(tenant_id, resources, full_refresh)
+            result = warehouse.sync(tenant_id, resources, full_refresh, display)
             extra = {"full_refresh": dg.MetadataValue.bool(full_refresh)}
-        failed = failed_resources(result, [t.resource for t in selected])
-        extra.update(rate_limit_metadata(result, tenant_id))
+        failure = sync_failure(result, tenant_id)
+        if failure:
+            raise dg.Failure(description=f"sync of tenant {tenant_id} failed: {failure}")
+        extra["sync_requests"] = dg.MetadataValue.int(result.requests)
+        extra.update(display.headroom())
         for table in selected:
-            if table.resource not in failed:
-                yield from table_results(context, warehouse, table, result, extra, config)
-        if failed:
-            raise dg.Failure(
-                description=f"sync of tenant {tenant_id} failed for: {', '.join(sorted(failed))}",
-                metadata={"errors": dg.MetadataValue.md(_errors_markdown(result))},
-            )
+            yield from table_results(context, warehouse, table, result, extra, config)
 
     return xero_raw
 
@@ -149,14 +146,13 @@ def table_results(
     yield dg.MaterializeResult(
         asset_key=table.asset_key,
         metadata={
-            "rows_loaded": dg.MetadataValue.int(getattr(stats, "rows", 0) or 0),
-            "requests": dg.MetadataValue.int(getattr(stats, "requests", 0) or 0),
+            "rows_loaded": dg.MetadataValue.int(stats.rows if stats else 0),
+            "requests": dg.MetadataValue.int(stats.requests if stats else 0),
             TENANT_ROW_COUNT: dg.MetadataValue.int(current),
             **extra,
-            **dg.TableMetadataSet(
-                partition_row_count=current,
-                table_name=f"{warehouse.dataset}.{table.resource}",
-            ),
+            # Dagster's standard table metadata: shown as the partition's row count
+            "dagster/partition_row_count": dg.MetadataValue.int(current),
+            "dagster/table_name": dg.MetadataValue.text(f"{warehouse.dataset}.{table.resource}"),
         },
     )
     if _selected(context, table.asset_key, NO_DUPLICATE_KEYS):
@@ -169,34 +165,54 @@ def _selected(context: dg.AssetExecutionContext, key: dg.AssetKey, check: str) -
     return dg.AssetCheckKey(key, check) in context.selected_asset_check_keys
 
 
-def failed_resources(result, selected: list[str]) -> set[str]:
-    """Resources the sync reports as failed; an error naming no resource fails them all."""
-    failed: set[str] = set()
-    for error in result.errors or []:
-        resource = getattr(error, "resource", None)
-        if resource is None:
-            return set(selected)
-        failed.add(resource)
-    return failed
+def sync_failure(result, tenant_id: str) -> str | None:
+    """Why the tenant's sync did not complete, or None. dlt loads a tenant's tables in one
+    package, so a failure leaves none of them newly materialized."""
+    if result.errors:
+        return "; ".join(str(error) for error in result.errors)
+    outcome = next((t for t in result.tenants if t.tenant_id == tenant_id), None)
+    if outcome is None:
+        return f"tenant {tenant_id} is not connected"
+    if outcome.status != "ok":
+        return outcome.status
+    return None
 
 
-def _errors_markdown(result) -> str:
-    return "\n".join(f"- {error}" for error in result.errors or []) or "-"
+class SyncDisplay:
+    """The runner's progress display, sent to the Dagster log. It keeps the client's last
+    request counters, which give the rate-limit headroom left after the sync."""
 
+    def __init__(self, log):
+        self.log = log
+        self._snapshot = None
+        self.snapshot: list[tuple] = []
 
-def rate_limit_metadata(result, tenant_id: str) -> dict[str, dg.MetadataValue]:
-    """Requests used by the whole sync and the headroom the API reported at its end."""
-    metadata: dict[str, dg.MetadataValue] = {
-        "sync_requests": dg.MetadataValue.int(int(getattr(result, "requests", 0) or 0))
-    }
-    stats = (getattr(result, "stats", None) or {}).get(tenant_id)
-    for name in ("min_remaining", "day_remaining", "app_min_remaining", "retries", "throttled"):
-        value = getattr(stats, name, None)
-        if value is not None:
-            metadata[f"rate_limit_{name}" if "remaining" in name else name] = dg.MetadataValue.int(
-                int(value)
-            )
-    return metadata
+    def tenant_started(self, name: str, tenant_id: str) -> None:
+        self.log.info("syncing %s (%s)", name, tenant_id)
+
+    def watch(self, snapshot) -> None:
+        self._snapshot = snapshot
+
+    def step(self, message: str) -> None:
+        self.log.info(message)
+
+    def tenant_finished(self, name: str, rows: int, requests: int, status: str) -> None:
+        self.snapshot = self._snapshot() if self._snapshot else []
+        self.log.info("%s: %d rows, %d requests, %s", name, rows, requests, status)
+
+    def close(self) -> None:
+        pass
+
+    def headroom(self) -> dict[str, dg.MetadataValue]:
+        """X-MinLimit-Remaining and X-DayLimit-Remaining as last seen (None before a call)."""
+        metadata = {}
+        for row in self.snapshot[:1]:
+            minute, day = row[4], row[5]
+            if minute is not None:
+                metadata["rate_limit_min_remaining"] = dg.MetadataValue.int(int(minute))
+            if day is not None:
+                metadata["rate_limit_day_remaining"] = dg.MetadataValue.int(int(day))
+        return metadata
 
 
 def live_row_count(warehouse: XeroWarehouseResource, table: str, tenant_id: str) -> int:

@@ -1,0 +1,203 @@
+"""The raw Xero assets materialized for one tenant partition against the sandbox, into DuckDB."""
+
+import uuid
+from decimal import Decimal
+
+import dagster as dg
+import pytest
+
+from assets.partitions import FULL_REFRESH_TAG
+from assets.xero import (
+    NO_DUPLICATE_KEYS,
+    ROW_COUNT_NOT_DROPPED,
+    build_xero_assets,
+    duplicate_keys_check,
+    row_count_check,
+    xero_tables,
+)
+from pipelines.webhook_events import EventStore
+from pipelines.xero.settings import COLLECTIONS
+
+TABLES = xero_tables()
+RAW = build_xero_assets(TABLES)
+BY_NAME = {table.resource: table for table in TABLES}
+
+
+def sync(instance, warehouse, tenant_id, *, keys=None, config=None, tags=None):
+    instance.add_dynamic_partitions("tenants", [tenant_id])
+    return dg.materialize(
+        [RAW],
+        partition_key=tenant_id,
+        instance=instance,
+        resources={"warehouse": warehouse},
+        selection=keys,
+        run_config={"ops": {"xero_raw": {"config": config}}} if config else None,
+        tags=tags,
+        raise_on_error=False,
+    )
+
+
+def metadata(result, table: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == dg.AssetKey(["xero", table]):
+            return {key: value.value for key, value in event.materialization.metadata.items()}
+    raise AssertionError(f"xero/{table} was not materialized")
+
+
+def checks(result) -> dict[tuple[str, str], bool]:
+    return {
+        (e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()
+    }
+
+
+def tenant_rows(warehouse, table: str, tenant_id: str) -> int:
+    return warehouse.query(
+        f"select count(*) from xero.{table} where tenant_id = ? and _deleted_at is null",
+        (tenant_id,),
+    )[0][0]
+
+
+def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    result = sync(instance, warehouse, tenant.tenant_id)
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
+    assert all(e.partition == tenant.tenant_id for e in result.get_asset_materialization_events())
+
+    invoices = metadata(result, "invoices")
+    expected = len(tenant.collection("Invoices"))
+    assert invoices["tenant_row_count"] == tenant_rows(warehouse, "invoices", tenant.tenant_id)
+    assert invoices["tenant_row_count"] == expected
+    assert invoices["rows_loaded"] == expected
+    assert invoices["dagster/partition_row_count"] == expected
+    assert invoices["requests"] >= 1
+    assert invoices["sync_requests"] >= len(COLLECTIONS) - 1
+    assert 0 <= invoices["rate_limit_min_remaining"] < 60
+    assert invoices["full_refresh"] is False
+    # the other tenant's partition was not touched
+    other = xero.sandbox.tenants[1].tenant_id
+    assert tenant_rows(warehouse, "invoices", other) == 0
+
+    results = checks(result)
+    assert len(results) == 2 * len(COLLECTIONS)
+    assert all(results.values()), [key for key, passed in results.items() if not passed]
+
+
+def test_second_sync_is_incremental_and_keeps_keys_unique(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    keys = [dg.AssetKey(["xero", "invoices"]), dg.AssetKey(["xero", "contacts"])]
+    first = sync(instance, warehouse, tenant.tenant_id, keys=keys)
+    assert first.success
+    invoice = next(iter(tenant.collection("Invoices").records()))
+    tenant.update("Invoices", invoice["InvoiceID"], {"Reference": "changed for the test"})
+
+    second = sync(instance, warehouse, tenant.tenant_id, keys=keys)
+    assert second.success
+    invoices = metadata(second, "invoices")
+    assert 1 <= invoices["rows_loaded"] < metadata(first, "invoices")["rows_loaded"]
+    assert invoices["tenant_row_count"] == len(tenant.collection("Invoices"))
+    assert checks(second)[("invoices", NO_DUPLICATE_KEYS)]
+    assert checks(second)[("invoices", ROW_COUNT_NOT_DROPPED)]
+    reference = warehouse.query(
+        "select reference from xero.invoices where invoice_id = ?", (invoice["InvoiceID"],)
+    )
+    assert reference == [("changed for the test",)]
+
+
+@pytest.mark.parametrize("how", ["config", "tag"])
+def test_full_refresh_marks_rows_deleted_in_xero(xero, warehouse, instance, how):
+    tenant = xero.sandbox.tenants[0]
+    keys = [dg.AssetKey(["xero", "accounts"])]
+    assert sync(instance, warehouse, tenant.tenant_id, keys=keys).success
+    before = tenant_rows(warehouse, "accounts", tenant.tenant_id)
+    account = next(a for a in tenant.collection("Accounts").records() if not a.get("SystemAccount"))
+    tenant.delete("Accounts", account["AccountID"])
+
+    options = (
+        {"config": {"full_refresh": True}}
+        if how == "config"
+        else {"tags": {FULL_REFRESH_TAG: "true"}}
+    )
+    result = sync(instance, warehouse, tenant.tenant_id, keys=keys, **options)
+    assert result.success
+    accounts = metadata(result, "accounts")
+    assert accounts["full_refresh"] is True
+    assert accounts["tenant_row_count"] == before - 1 == len(tenant.collection("Accounts"))
+    assert checks(result)[("accounts", ROW_COUNT_NOT_DROPPED)]
+
+
+def test_a_failed_sync_fails_the_step_and_materializes_nothing(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    xero.faults.add("status", status=500, count=None, tenant_id=tenant.tenant_id, path="/Invoices")
+    result = sync(instance, warehouse, tenant.tenant_id, keys=[dg.AssetKey(["xero", "invoices"])])
+    assert not result.success
+    assert not result.get_asset_materialization_events()
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "sync of tenant" in failure.step_failure_data.error.message
+
+
+def test_webhook_run_refetches_only_the_named_records(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    keys = [dg.AssetKey(["xero", name]) for name in ("invoices", "contacts", "credit_notes")]
+    assert sync(instance, warehouse, tenant.tenant_id, keys=keys).success
+    invoice = next(iter(tenant.collection("Invoices").records()))
+    tenant.update("Invoices", invoice["InvoiceID"], {"Reference": "from a webhook"})
+    with EventStore() as store:
+        store.add([{
+            "tenantId": tenant.tenant_id, "eventCategory": "INVOICE",
+            "resourceId": invoice["InvoiceID"], "eventDateUtc": "2026-11-21T09:00:00.000",
+            "eventType": "UPDATE", "tenantType": "ORGANISATION",
+        }])  # fmt: skip
+
+    result = sync(instance, warehouse, tenant.tenant_id, keys=keys, config={"from_webhooks": True})
+    assert result.success
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [keys[0]]
+    invoices = metadata(result, "invoices")
+    assert invoices["webhook_events"] == 1
+    assert invoices["records_refetched"] == 1
+    assert invoices["rows_loaded"] == 1
+    reference = warehouse.query(
+        "select reference from xero.invoices where invoice_id = ?", (invoice["InvoiceID"],)
+    )
+    assert reference == [("from a webhook",)]
+    with EventStore() as store:
+        assert store.counts().get("pending", 0) == 0
+
+
+def test_duplicate_keys_fail_the_check(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    assert sync(instance, warehouse, tenant.tenant_id, keys=[dg.AssetKey(["xero", "currencies"])])
+    table = BY_NAME["currencies"]
+    assert duplicate_keys_check(warehouse, table).passed
+    with warehouse.parsed.connect() as connection:
+        connection.execute(
+            "insert into xero.currencies select * replace (? as _dlt_id)"
+            " from xero.currencies limit 1",
+            [uuid.uuid4().hex[:14]],
+        )
+    result = duplicate_keys_check(warehouse, table)
+    assert not result.passed
+    assert result.metadata["duplicate_keys"].value == 1
+
+
+@pytest.mark.parametrize(
+    "previous, current, passed",
+    [(None, 0, True), (100, 100, True), (100, 51, True), (100, 49, False), (0, 5, True)],
+)
+def test_row_count_check_warns_on_a_big_drop(previous, current, passed):
+    result = row_count_check(BY_NAME["invoices"], previous, current, max_drop=0.5)
+    assert result.passed is passed
+    assert result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["rows"].value == current
+
+
+def test_money_arrives_as_decimal(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    assert sync(instance, warehouse, tenant.tenant_id, keys=[dg.AssetKey(["xero", "invoices"])])
+    total = warehouse.query(
+        "select sum(amount_due) from xero.invoices where tenant_id = ?", (tenant.tenant_id,)
+    )[0][0]
+    expected = sum(r["AmountDue"] for r in tenant.collection("Invoices").records())
+    assert isinstance(total, Decimal)
+    assert total == expected
