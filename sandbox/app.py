@@ -590,6 +590,7 @@ def control_routes(runtime: Runtime) -> list[Route]:
 
     return [
         Route("/_sandbox", guarded(info), methods=["GET"]),
+        Route("/_sandbox/", guarded(info), methods=["GET"]),
         Route("/_sandbox/truth/{tenant_id}/{collection}", guarded(truth), methods=["GET"]),
         Route("/_sandbox/aging/{tenant_id}", guarded(aging), methods=["GET"]),
         Route("/_sandbox/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
