@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sandbox_fixtures import sandbox, sandbox_server  # noqa: F401
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

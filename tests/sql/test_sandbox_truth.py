@@ -1,5 +1,6 @@
 """End to end: sync the sandbox (two organisations) over HTTP, build the models, and hold
-fct_ar_aging to the sandbox's own ground truth for several as-of dates, on both engines."""
+fct_ar_aging and fct_ap_aging to the sandbox's own ground truth for several as-of dates,
+on both engines."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sandbox_fixtures import SANDBOX_ANCHOR, sandbox, sandbox_server  # noqa: F401
+from sandbox_fixtures import SANDBOX_ANCHOR
 from sql_harness import read_table
 
 from pipelines.models import run_models
@@ -33,12 +34,18 @@ AS_OF_DATES = [
 ]
 
 
+SIDES = [
+    ("fct_ar_aging", ground_truth.ar_aging, ground_truth.aged_receivables_total),
+    ("fct_ap_aging", ground_truth.ap_aging, ground_truth.aged_payables_total),
+]
+
+
 @pytest.mark.slow
-def test_ar_aging_matches_the_sandbox_ground_truth(
+def test_aging_matches_the_sandbox_ground_truth(
     warehouse,
     sandbox,
     sandbox_server,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     from pipelines.runner import sync
 
@@ -50,43 +57,46 @@ def test_ar_aging_matches_the_sandbox_ground_truth(
     compared = 0
     for as_of in AS_OF_DATES:
         run_models(warehouse, as_of=as_of)
-        rows = read_table(warehouse, "reporting.fct_ar_aging")
-        for tenant in sandbox.tenants:
-            ours = {row["invoice_id"]: row for row in rows if row["tenant_id"] == tenant.tenant_id}
-            truth = {row.invoice_id: row for row in ground_truth.ar_aging(tenant, as_of)}
-            label = f"{tenant.name} as of {as_of}"
-            assert sorted(ours) == sorted(truth), label
-            for invoice_id, expected in truth.items():
-                actual = ours[invoice_id]
-                assert (
-                    actual["invoice_number"],
-                    actual["contact_id"],
-                    actual["currency_code"],
-                    actual["invoice_date"],
-                    actual["due_date"],
-                    actual["amount_due"],
-                    actual["days_overdue"],
-                    actual["aging_bucket"],
-                ) == (
-                    expected.invoice_number,
-                    expected.contact_id,
-                    expected.currency_code,
-                    expected.invoice_date,
-                    expected.due_date,
-                    expected.amount_due,
-                    expected.days_overdue,
-                    expected.bucket,
-                ), f"{label}: invoice {expected.invoice_number}"
-            assert _bucket_totals(ours.values(), "aging_bucket", "amount_due") == (
-                _bucket_totals(truth.values(), "bucket", "amount_due")
-            ), label
-            totals = defaultdict(Decimal)
-            for row in ours.values():
-                totals[row["currency_code"]] += row["amount_due"]
-            expected_totals = ground_truth.aged_receivables_total(tenant, as_of)
-            assert dict(totals) == {k: v for k, v in expected_totals.items() if v}, label
-            compared += len(truth)
+        for model, aging, total in SIDES:
+            rows = read_table(warehouse, f"reporting.{model}")
+            for tenant in sandbox.tenants:
+                ours = {r["invoice_id"]: r for r in rows if r["tenant_id"] == tenant.tenant_id}
+                truth = {row.invoice_id: row for row in aging(tenant, as_of)}
+                _assert_same_aging(f"{model} {tenant.name} as of {as_of}", ours, truth)
+                totals = defaultdict(Decimal)
+                for row in ours.values():
+                    totals[row["currency_code"]] += row["amount_due"]
+                assert dict(totals) == total(tenant, as_of), f"{model} totals as of {as_of}"
+                compared += len(truth)
     assert compared > 0
+
+
+def _assert_same_aging(label: str, ours: dict, truth: dict) -> None:
+    assert sorted(ours) == sorted(truth), label
+    for invoice_id, expected in truth.items():
+        actual = ours[invoice_id]
+        assert (
+            actual["invoice_number"],
+            actual["contact_id"],
+            actual["currency_code"],
+            actual["invoice_date"],
+            actual["due_date"],
+            actual["amount_due"],
+            actual["days_overdue"],
+            actual["aging_bucket"],
+        ) == (
+            expected.invoice_number,
+            expected.contact_id,
+            expected.currency_code,
+            expected.invoice_date,
+            expected.due_date,
+            expected.amount_due,
+            expected.days_overdue,
+            expected.bucket,
+        ), f"{label}: invoice {expected.invoice_number}"
+    assert _bucket_totals(ours.values(), "aging_bucket", "amount_due") == (
+        _bucket_totals(truth.values(), "bucket", "amount_due")
+    ), label
 
 
 def _bucket_totals(rows, bucket: str, amount: str) -> dict:
