@@ -720,8 +720,6 @@ class AccountingApi:
     ) -> dict:
         key, pk = endpoint.key, endpoint.primary_key
         target = record_id or (item.get(pk) if method == "POST" else None)
-        if key == "Payments" and not target:
-            return self._create_payment(tenant, item)
         if not target:
             return tenant.create(key, item)
         target = self.resolve_id(tenant, endpoint, str(target))
@@ -737,33 +735,6 @@ class AccountingApi:
             deleted = tenant.delete(key, target)
             return deleted if deleted is not None else {pk: target}
         return tenant.update(key, target, changes)
-
-    def _create_payment(self, tenant, item: dict) -> dict:
-        invoice = item.get("Invoice") or {}
-        invoice_id = invoice.get("InvoiceID")
-        if not invoice_id and invoice.get("InvoiceNumber"):
-            invoice_id = self.resolve_id(
-                tenant, spec.BY_KEY["Invoices"], str(invoice["InvoiceNumber"])
-            )
-        if not invoice_id:
-            return tenant.create("Payments", item)
-        account = item.get("Account") or {}
-        account_code = account.get("Code")
-        if not account_code and account.get("AccountID"):
-            found = tenant.collection("Accounts").get(account["AccountID"])
-            account_code = found.get("Code") if found else None
-        try:
-            amount = Decimal(str(item.get("Amount")))
-        except (InvalidOperation, ValueError):
-            raise validation_error("Payment amount must be a number") from None
-        return tenant.add_payment(
-            invoice_id,
-            amount,
-            _as_date(item.get("Date")) or self.sandbox.clock.now().date(),
-            account_code=account_code,
-            currency_rate=Decimal(str(item["CurrencyRate"])) if item.get("CurrencyRate") else None,
-            reference=item.get("Reference"),
-        )
 
     def delete(self, tenant, endpoint: Endpoint, record_id: str) -> tuple[int, bytes]:
         from sandbox.model import RecordNotFoundError, SandboxValidationError
