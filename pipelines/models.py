@@ -230,11 +230,20 @@ def run_models(
     target = (
         parse_destination(destination) if not isinstance(destination, Destination) else destination
     )
-    connection = target.connect()
+    connection = _connect(target)
     try:
         return _build_all(connection, target.kind, selected, dataset, as_of)
     finally:
         connection.close()
+
+
+def _connect(target: Destination):
+    try:
+        return target.connect()
+    except XeroWarehouseError:
+        raise
+    except Exception as exc:  # e.g. a DuckDB file locked by another writer
+        raise ConfigurationError(f"cannot open {target.display}: {_one_line(exc)}") from None
 
 
 def _select(all_models: list[Model], names: list[str] | None) -> list[Model]:

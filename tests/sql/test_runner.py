@@ -10,6 +10,7 @@ from sql_harness import load_raw, read_table
 
 import pipelines
 from pipelines.cli import main
+from pipelines.errors import ConfigurationError
 from pipelines.models import (
     ModelError,
     discover_models,
@@ -186,3 +187,9 @@ def test_the_command_rejects_a_bad_date(tmp_path, capsys):
         main(["models", "--destination", f"duckdb:///{tmp_path / 'x.duckdb'}", "--as-of", "31/3"])
     assert exit_.value.code == 1
     assert "bad --as-of" in capsys.readouterr().err
+
+
+def test_an_unopenable_warehouse_is_one_clear_error(tmp_path):
+    (tmp_path / "folder.duckdb").mkdir()
+    with pytest.raises(ConfigurationError, match="cannot open duckdb:///"):
+        run_models(f"duckdb:///{tmp_path / 'folder.duckdb'}", as_of=date(2026, 1, 1))
