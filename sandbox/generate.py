@@ -9,7 +9,7 @@ the anchor's midnight (UTC), so writes made later through the clock come after t
 from __future__ import annotations
 
 import random
-import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -413,10 +413,30 @@ BUCKET_DAYS = {
     "over_90": (91, 600),
 }
 HISTORY_DAYS = 730
+# collections whose generated records are final when emitted
+STORED_AT_ONCE = (
+    "Invoices",
+    "Payments",
+    "Journals",
+    "BankTransactions",
+    "BankTransfers",
+    "BatchPayments",
+    "CreditNotes",
+    "Overpayments",
+    "Prepayments",
+    "ManualJournals",
+    "Quotes",
+    "PurchaseOrders",
+    "Receipts",
+    "ExpenseClaims",
+    "LinkedTransactions",
+)
 
 
 def new_uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version-4 UUID drawn from `rng` (same value as uuid.UUID(int=..., version=4))."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def account_ref(account: dict) -> dict:
@@ -496,7 +516,7 @@ def credit_ref(credit: dict, kind: str) -> dict:
 # --------------------------------------------------------------------------------------------
 # The ledger: per-tenant bookkeeping state and rules
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
     created: datetime
     journal_date: date
@@ -662,11 +682,15 @@ class Ledger:
             "JournalLines": journal_lines,
         }
 
-    def finalise_journals(self) -> list[dict]:
+    def finalise_journals(self) -> Iterator[dict]:
+        """Number the queued journals in CreatedDateUTC order and build their records."""
         pending = self.pending_journals or []
         self.pending_journals = None
         order = sorted(range(len(pending)), key=lambda i: (pending[i].created, i))
-        return [self.journal_record(pending[i]) for i in order]
+        for i in order:
+            entry = pending[i]
+            pending[i] = None  # type: ignore[call-overload]
+            yield self.journal_record(entry)
 
     def to_base(self, amount: Decimal, rate: Decimal) -> Decimal:
         return money(amount / rate) if rate and rate != 1 else amount
@@ -1308,7 +1332,12 @@ class TenantGenerator:
 
     # -- helpers -----------------------------------------------------------------------------------
     def emit(self, collection: str, record: dict) -> dict:
-        self.out.setdefault(collection, []).append(record)
+        """Hand a finished record over. Transactions are stored at once (compactly); settings
+        and contacts stay as dicts until the end of the run, as later steps still edit them."""
+        if collection in STORED_AT_ONCE:
+            self.tenant.collection(collection)._append(record)
+        else:
+            self.out.setdefault(collection, []).append(record)
         return record
 
     def day_between(self, start: date, end: date) -> date:
@@ -1351,6 +1380,8 @@ class TenantGenerator:
         for name, records in self.out.items():
             self.tenant.collection(name)._bulk_load(records)
         self.out = {}
+        for name in STORED_AT_ONCE:
+            self.tenant.collection(name)._sort()
 
     # -- settings ----------------------------------------------------------------------------------
     def organisation(self) -> None:

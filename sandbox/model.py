@@ -243,6 +243,16 @@ class Collection:
                 self._keys[record_id] = self._sort_key(record, record_id)
             self._order = sorted(self._keys.values())
 
+    def _append(self, record: dict) -> None:
+        """Store a record without ordering it (generation); call _sort() when done."""
+        record_id = self._record_id(record)
+        self._rows[record_id] = _dumps(record)
+        self._keys[record_id] = self._sort_key(record, record_id)
+
+    def _sort(self) -> None:
+        with self._lock:
+            self._order = sorted(self._keys.values())
+
     def _put(self, record: dict) -> str:
         with self._lock:
             record_id = self._record_id(record)

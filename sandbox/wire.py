@@ -49,7 +49,6 @@ UNIT_FIELDS = ("UnitAmount", "UnitPrice")
 LINE_FIELDS = ("LineItems",)
 DETAIL_FIELDS = ("SalesDetails", "PurchaseDetails")
 
-_NUMBER_MARK = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
@@ -135,23 +134,37 @@ def parse_decimal(value: Any) -> Decimal | None:
 
 
 # -- encoding ----------------------------------------------------------------------------------
+def _decimal_mark(value: Decimal) -> str:
+    text = str(value)
+    if "E" in text:
+        text = f"{value:f}"
+    return f"\x00{text}\x00"
+
+
+_DEFAULTS = {
+    Decimal: _decimal_mark,
+    datetime: lambda value: f"/Date({datetime_millis(value)}+0000)/",
+    date: lambda value: f"/Date({date_millis(value)}+0000)/",
+    uuid.UUID: str,
+}
+
+
 def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"\x00{value:f}\x00"
-    if isinstance(value, datetime):
-        return f"/Date({datetime_millis(value)}+0000)/"
-    if isinstance(value, date):
-        return f"/Date({date_millis(value)}+0000)/"
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"cannot encode {type(value).__name__} as Xero JSON")
+    encoder = _DEFAULTS.get(type(value))
+    if encoder is None:
+        for kind, candidate in _DEFAULTS.items():
+            if isinstance(value, kind):
+                return candidate(value)
+        raise TypeError(f"cannot encode {type(value).__name__} as Xero JSON")
+    return encoder(value)
 
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
 def _finish(text: str) -> bytes:
-    return _NUMBER_MARK.sub(r"\1", text).encode("utf-8")
+    # numbers were written as "\u0000<digits>\u0000" strings: drop the quotes and marks
+    return text.replace('"\\u0000', "").replace('\\u0000"', "").encode("utf-8")
 
 
 def encode(value: Any) -> bytes:
