@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
 from pipelines.webhook_events import EventStore
 from pipelines.webhooks import running_receiver
-from sandbox.model import Sandbox
 from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py
 FAST_RETRIES = RetryPolicy(time_scale=1000)  # 5 ms doubling to 3.6 s, for 86 s
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    return Sandbox(tenants=2, scale="small", seed=7, anchor=date(2026, 10, 31))
 
 
 class ChangeLog:
