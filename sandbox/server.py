@@ -188,6 +188,9 @@ def serve_command(args) -> int:
     config = _config(app, log_level="info" if getattr(args, "verbose", False) else "warning")
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
     finally:
         sock.close()
+    print("sandbox stopped")
     return 0
