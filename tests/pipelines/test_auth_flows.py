@@ -401,3 +401,124 @@ def test_a_second_store_instance_sees_a_login_saved_by_the_first(server, tmp_pat
     assert auth.access_token() == token.access_token
     save_login(again, StoredToken(token.client_id, "a", "r", 1e10))
     assert store.load(token.client_id).refresh_token == "r"
+
+
+class _LossyIdentityProxy:
+    """Forwards token requests to the sandbox and throws away the first `drop` answers after
+    Xero has acted on them: the network failure the 30-minute grace exists for."""
+
+    def __init__(self, upstream: str, drop: int):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        proxy = self
+        self.drop = drop
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("authorization", "content-type", "accept")
+                }
+                reply = httpx.post(upstream + self.path, content=body, headers=headers)
+                if proxy.drop > 0:
+                    proxy.drop -= 1
+                    self.close_connection = True
+                    return  # Xero answered; the answer never arrives
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_a_refresh_whose_answer_is_lost_is_retried_with_the_same_token(server, monkeypatch):
+    store = token_store_from_env()
+    refresh_token = _seed(server, store)
+    client_id = os.environ["XERO_CLIENT_ID"]
+    proxy = _LossyIdentityProxy(server.identity_url, drop=1)
+    try:
+        monkeypatch.setenv("XERO_IDENTITY_URL", proxy.url)
+        auth = auth_from_env()
+        token = auth.access_token(rejected=auth.access_token())
+    finally:
+        proxy.close()
+    assert proxy.drop == 0 and auth.refreshes == 1
+    stored = store.load(client_id)
+    assert stored.access_token == token and stored.refresh_token != refresh_token
+    with httpx.Client(timeout=30) as http:
+        reply = http.get(
+            server.api_url + "/connections", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert reply.status_code == 200
+
+
+def test_granular_scopes_preset_reads_transactions(server):
+    from pipelines.xero.auth import GRANULAR_READ_SCOPES, default_scopes
+
+    granular_client = server.identity.register_client(
+        "GRANULARCLIENT000000000000000001",
+        "granular-secret",
+        scopes=frozenset(default_scopes(granular=True).split()),
+    )
+    assert "accounting.transactions.read" not in granular_client.scopes
+    assert "accounting.invoices.read" in GRANULAR_READ_SCOPES
+    os.environ["XERO_CLIENT_ID"] = granular_client.client_id
+    os.environ["XERO_CLIENT_SECRET"] = granular_client.client_secret
+    _login(token_store_from_env(), scope=default_scopes(granular=True))
+    auth = auth_from_env()
+    tenant = server.sandbox.tenants[0].tenant_id
+    with httpx.Client(auth=auth, base_url=server.api_url, timeout=30) as http:
+        for path in ("/Invoices", "/Payments", "/BankTransactions", "/Contacts", "/Accounts"):
+            reply = http.get(
+                "/api.xro/2.0" + path,
+                headers={"xero-tenant-id": tenant, "Accept": "application/json"},
+            )
+            assert reply.status_code == 200, path
+
+
+def test_no_token_or_secret_reaches_the_logs(server, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    store = token_store_from_env()
+    client_id = os.environ["XERO_CLIENT_ID"]
+    secrets_seen = {os.environ["XERO_CLIENT_SECRET"]}
+    token = _login(store)
+    secrets_seen.update({token.access_token, token.refresh_token})
+    auth = auth_from_env()
+    tenant = server.sandbox.tenants[0].tenant_id
+    with httpx.Client(auth=auth, base_url=server.api_url, timeout=30) as http:
+        for call in range(6):
+            if call == 3:
+                server.sandbox.clock.advance(seconds=31 * 60)
+            http.get(
+                "/api.xro/2.0/Organisation",
+                headers={"xero-tenant-id": tenant, "Accept": "application/json"},
+            )
+            stored = store.load(client_id)
+            secrets_seen.update({stored.access_token, stored.refresh_token})
+    assert auth.refreshes == 1
+    server.sandbox.clock.advance(seconds=31 * 60)
+    with store.transaction(client_id) as tx:
+        tx.save(StoredToken(client_id, "gone", "no-such-refresh-token", 0.0))
+    with pytest.raises(XeroAuthError) as caught:
+        auth_from_env().access_token()
+    text = caplog.text + str(caught.value) + repr(caught.value)
+    assert "refreshed the Xero access token" in caplog.text
+    for secret in secrets_seen - {client_id}:
+        if len(secret) > 12:
+            assert secret not in text
+    assert "no-such-refresh-token" not in text
