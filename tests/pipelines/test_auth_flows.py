@@ -7,8 +7,11 @@ import argparse
 import hashlib
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -522,3 +525,58 @@ def test_no_token_or_secret_reaches_the_logs(server, caplog):
         if len(secret) > 12:
             assert secret not in text
     assert "no-such-refresh-token" not in text
+
+
+def _cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [_console_script(), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def _console_script() -> str:
+    return str(Path(sys.executable).with_name("xero-warehouse"))
+
+
+def test_the_commands_end_to_end_in_their_own_processes(server):
+    login = subprocess.Popen(
+        [_console_script(), "auth", "login", "--no-browser", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    url = None
+    for line in login.stdout:
+        if line.strip().startswith("http"):
+            url = line.strip()
+            break
+    assert url and "code_challenge_method=S256" in url
+    _approve_in_browser(url)
+    out, err = login.communicate(timeout=120)
+    assert login.returncode == 0, err
+    assert "Connected" in out and server.sandbox.tenants[0].name in out
+
+    status = _cli("auth", "status")
+    assert status.returncode == 0, status.stderr
+    assert "expires" in status.stdout and "tokens.json" in status.stdout
+    stored = token_store_from_env().load(os.environ["XERO_CLIENT_ID"])
+    for secret in (stored.access_token, stored.refresh_token, os.environ["XERO_CLIENT_SECRET"]):
+        assert secret not in status.stdout + status.stderr
+
+    tenants = _cli("tenants")
+    assert tenants.returncode == 0 and server.sandbox.tenants[1].tenant_id in tenants.stdout
+    target = server.sandbox.tenants[1].tenant_id
+    refused = _cli("tenants", "--disconnect", target)
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    done = _cli("tenants", "--disconnect", target, "--yes")
+    assert done.returncode == 0 and "Disconnected" in done.stdout
+
+    logout = _cli("auth", "logout")
+    assert logout.returncode == 0 and "Revoked" in logout.stdout
+    after = _cli("auth", "status")
+    assert after.returncode == 0 and "client credentials" in after.stdout
