@@ -430,7 +430,7 @@ class Views:
         self.sandbox = sandbox
         self._versions: dict[tuple[str, str], int] = defaultdict(int)
         self._queries: dict[tuple[str, str], OrderedDict] = defaultdict(OrderedDict)
-        self._variants: dict[tuple[str, str, str, tuple], bytes] = {}
+        self._variants: dict[tuple[str, str, str], dict[tuple, bytes]] = {}
         self.journal_numbers: dict[str, dict[str, int]] = defaultdict(dict)
         self._lock = threading.Lock()
         sandbox.add_change_listener(self.changed)
@@ -438,8 +438,7 @@ class Views:
     def changed(self, tenant_id: str, collection: str, record_id: str, event: str = "") -> None:
         with self._lock:
             self._versions[(tenant_id, collection)] += 1
-            for key in [k for k in self._variants if k[:3] == (tenant_id, collection, record_id)]:
-                del self._variants[key]
+            self._variants.pop((tenant_id, collection, record_id), None)
 
     def version(self, tenant, name: str) -> tuple[int, int]:
         return (self._versions[(tenant.tenant_id, name)], len(tenant.collection(name)))
@@ -459,11 +458,12 @@ class Views:
         return value
 
     def variant_bytes(self, tenant, name: str, record_id: str, variant: tuple, render) -> bytes:
-        key = (tenant.tenant_id, name, record_id, variant)
-        data = self._variants.get(key)
+        per_record = self._variants.get((tenant.tenant_id, name, record_id))
+        data = per_record.get(variant) if per_record else None
         if data is None:
             data = render()
-            self._variants[key] = data
+            with self._lock:
+                self._variants.setdefault((tenant.tenant_id, name, record_id), {})[variant] = data
         return data
 
 

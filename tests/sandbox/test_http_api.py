@@ -268,3 +268,50 @@ def test_unitdp_keeps_four_decimal_places(open_xero):
     assert len(lines2) == len(lines4)
     for short, full in zip(lines2, lines4, strict=True):
         assert abs(short["UnitAmount"] - full["UnitAmount"]) <= 0.005
+
+
+def test_deleted_bank_transfers_only_with_include_deleted(open_xero):
+    transfers = list(_tenant(open_xero).collection("BankTransfers").records())
+    deleted = {t["BankTransferID"] for t in transfers if t.get("Status") == "DELETED"}
+    default = {t["BankTransferID"] for t in open_xero.ok("/BankTransfers")["BankTransfers"]}
+    everything = {
+        t["BankTransferID"]
+        for t in open_xero.ok("/BankTransfers", {"includeDeleted": "true"})["BankTransfers"]
+    }
+    assert everything == {t["BankTransferID"] for t in transfers}
+    assert default == everything - deleted
+
+
+def test_the_app_serves_in_process_through_asgi_transport(sandbox):
+    import asyncio
+
+    import httpx
+
+    from sandbox.app import create_app
+    from sandbox.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    app = create_app(sandbox, limits=False)
+    token = app.state.runtime.identity.issue_refresh_token()
+
+    async def scenario() -> dict:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            answer = await client.post(
+                "/connect/token",
+                data={"grant_type": "refresh_token", "refresh_token": token},
+                auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+            )
+            access = answer.json()["access_token"]
+            contacts = await client.get(
+                "/api.xro/2.0/Contacts",
+                params={"page": 1},
+                headers={
+                    "Authorization": f"Bearer {access}",
+                    "Accept": "application/json",
+                    "xero-tenant-id": sandbox.tenants[0].tenant_id,
+                },
+            )
+            return contacts.json()
+
+    body = asyncio.run(scenario())
+    assert body["Contacts"] and body["pagination"]["page"] == 1
