@@ -433,6 +433,19 @@ STORED_AT_ONCE = (
 )
 
 
+def below(rng: random.Random, n: int) -> int:
+    """0 <= k < n (faster than randrange; the generator only needs determinism)."""
+    return int(rng.random() * n)
+
+
+def randint(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
+def pick(rng: random.Random, options):
+    return options[int(rng.random() * len(options))]
+
+
 def new_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from `rng` (same value as uuid.UUID(int=..., version=4))."""
     h = f"{rng.getrandbits(128):032x}"
@@ -1343,12 +1356,12 @@ class TenantGenerator:
     def day_between(self, start: date, end: date) -> date:
         if end <= start:
             return start
-        return start + timedelta(days=self.rng.randint(0, (end - start).days))
+        return start + timedelta(days=randint(self.rng, 0, (end - start).days))
 
     def stamp(self, day: date, *, late: bool = False) -> datetime:
         """A timestamp during `day` (business hours UTC), never past the horizon."""
-        seconds = self.rng.randint(6 * 3600, (22 if late else 18) * 3600)
-        value = midnight(day) + timedelta(seconds=seconds, milliseconds=self.rng.randint(0, 999))
+        seconds = randint(self.rng, 6 * 3600, (22 if late else 18) * 3600)
+        value = midnight(day) + timedelta(seconds=seconds, milliseconds=randint(self.rng, 0, 999))
         return min(value, self.horizon)
 
     def updated(self, stamp: datetime) -> datetime:
@@ -1360,7 +1373,7 @@ class TenantGenerator:
         return stamp
 
     def money_amount(self, low: int, high: int) -> Decimal:
-        return money(Decimal(self.rng.randint(low * 100, high * 100)) / 100)
+        return money(Decimal(randint(self.rng, low * 100, high * 100)) / 100)
 
     # -- the run -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1415,7 +1428,7 @@ class TenantGenerator:
                 "OrganisationEntityType": "COMPANY",
                 "Timezone": p.xero_timezone,
                 "ShortCode": "!"
-                + "".join(self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5)),
+                + "".join(pick(self.rng, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5)),
                 "Class": "PREMIUM",
                 "Edition": "BUSINESS",
                 "LineOfBusiness": "Wholesale trade",
@@ -1588,7 +1601,7 @@ class TenantGenerator:
             }
             if kind == "BANK":
                 account["BankAccountNumber"] = "-".join(
-                    str(self.rng.randint(low, low * 10 - 1)) for low in (10, 1000, 1000000)
+                    str(randint(self.rng, low, low * 10 - 1)) for low in (10, 1000, 1000000)
                 )
                 account["BankAccountType"] = "BANK"
                 account["CurrencyCode"] = p.base_currency
@@ -1650,9 +1663,9 @@ class TenantGenerator:
             else:
                 name = " ".join(
                     (
-                        self.rng.choice(NAME_FIRST),
-                        self.rng.choice(NAME_SECOND),
-                        self.rng.choice(NAME_SUFFIX),
+                        pick(self.rng, NAME_FIRST),
+                        pick(self.rng, NAME_SECOND),
+                        pick(self.rng, NAME_SUFFIX),
                     )
                 )
             base_name, k = name, 1
@@ -1668,7 +1681,7 @@ class TenantGenerator:
                 if foreign
                 else p.base_currency
             )
-            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            first, last = pick(self.rng, FIRST_NAMES), pick(self.rng, LAST_NAMES)
             archived = n % 17 == 11
             stamp = self.stamp(self.day_between(self.first_day, self.last_day))
             contact = {
@@ -1682,10 +1695,10 @@ class TenantGenerator:
                 "EmailAddress": f"{first.lower()}.{n}@example.org".replace("ë", "e")
                 .replace("é", "e")
                 .replace("ø", "o"),
-                "BankAccountDetails": f"{self.rng.randint(10, 99)}-{self.rng.randint(1000, 9999)}"
+                "BankAccountDetails": f"{randint(self.rng, 10, 99)}-{randint(self.rng, 1000, 9999)}"
                 if is_supplier
                 else "",
-                "TaxNumber": f"{self.rng.randint(10**8, 10**9 - 1)}" if n % 3 == 0 else None,
+                "TaxNumber": f"{randint(self.rng, 10**8, 10**9 - 1)}" if n % 3 == 0 else None,
                 "AccountsReceivableTaxType": p.sales_tax.tax_type if is_customer else None,
                 "AccountsPayableTaxType": p.purchase_tax.tax_type if is_supplier else None,
                 "Addresses": [
@@ -1718,7 +1731,7 @@ class TenantGenerator:
                 "ContactPersons": (
                     [
                         {
-                            "FirstName": self.rng.choice(FIRST_NAMES),
+                            "FirstName": pick(self.rng, FIRST_NAMES),
                             "LastName": last,
                             "EmailAddress": f"accounts.{n}@example.org",
                             "IncludeInEmails": True,
@@ -1775,7 +1788,7 @@ class TenantGenerator:
             words = PRODUCT_WORDS[n % 2]
             name = f"{words[n % len(words)]} {n // len(words) + 1}"
             four_dp = n % 5 == 1
-            price = Decimal(self.rng.randint(500, 90000)) / (10000 if four_dp else 100)
+            price = Decimal(randint(self.rng, 500, 90000)) / (10000 if four_dp else 100)
             price = price.quantize(UNIT4 if four_dp else CENT)
             tracked = n % 6 == 2
             item = {
@@ -1849,21 +1862,21 @@ class TenantGenerator:
 
     def pick_contact(self, kind: str) -> dict:
         pool = self.customers if kind in ("ACCREC", "ACCRECCREDIT", "RECEIVE") else self.suppliers
-        return pool[self.rng.randrange(len(pool))]
+        return pool[below(self.rng, len(pool))]
 
     def line_specs(self, kind: str, contact: dict, count: int | None = None) -> list[dict]:
         sales = kind in ("ACCREC", "ACCRECCREDIT", "RECEIVE")
         tax_type = (self.profile.sales_tax if sales else self.profile.purchase_tax).tax_type
         specs = []
-        for _ in range(count or self.rng.choice((1, 1, 2, 2, 3, 4))):
+        for _ in range(count or pick(self.rng, (1, 1, 2, 2, 3, 4))):
             roll = self.rng.random()
             spec: dict = {"TaxType": tax_type}
             if roll < 0.3 and self.items:
-                item = self.items[self.rng.randrange(len(self.items))]
+                item = self.items[below(self.rng, len(self.items))]
                 details = item["SalesDetails"] if sales else item["PurchaseDetails"]
                 spec.update(
                     Description=item["Description"] if sales else item["PurchaseDescription"],
-                    Quantity=Decimal(self.rng.randint(1, 20)),
+                    Quantity=Decimal(randint(self.rng, 1, 20)),
                     UnitAmount=details["UnitPrice"],
                     AccountCode=details.get("AccountCode")
                     or details.get("COGSAccountCode")
@@ -1873,10 +1886,10 @@ class TenantGenerator:
                 )
             else:
                 four_dp = roll > 0.85
-                unit = Decimal(self.rng.randint(1000, 250000)) / (10000 if four_dp else 100)
+                unit = Decimal(randint(self.rng, 1000, 250000)) / (10000 if four_dp else 100)
                 spec.update(
-                    Description=self.rng.choice(PRODUCT_WORDS[0] if sales else PRODUCT_WORDS[1]),
-                    Quantity=Decimal(self.rng.choice((1, 1, 1, 2, 3, 5, "1.5", "0.25"))),
+                    Description=pick(self.rng, PRODUCT_WORDS[0] if sales else PRODUCT_WORDS[1]),
+                    Quantity=Decimal(pick(self.rng, (1, 1, 1, 2, 3, 5, "1.5", "0.25"))),
                     UnitAmount=unit,
                     AccountCode=(
                         contact.get("SalesDefaultAccountCode", "200")
@@ -1885,10 +1898,8 @@ class TenantGenerator:
                     ),
                 )
             if self.ledger.tracking and self.rng.random() < 0.25:
-                category, options = self.ledger.tracking[
-                    self.rng.randrange(len(self.ledger.tracking))
-                ]
-                option = options[self.rng.randrange(len(options))]
+                category, options = self.ledger.tracking[below(self.rng, len(self.ledger.tracking))]
+                option = options[below(self.rng, len(options))]
                 spec["Tracking"] = [
                     {
                         "TrackingCategoryID": category["TrackingCategoryID"],
@@ -1898,24 +1909,24 @@ class TenantGenerator:
                     }
                 ]
             if self.rng.random() < 0.05:
-                spec["DiscountRate"] = Decimal(self.rng.choice((5, 10, 15)))
+                spec["DiscountRate"] = Decimal(pick(self.rng, (5, 10, 15)))
             specs.append(spec)
         return specs
 
     def after(self, previous: datetime, day: date) -> datetime:
         stamp = self.stamp(day)
         if stamp <= previous:
-            stamp = min(previous + timedelta(seconds=self.rng.randint(1, 900)), self.horizon)
+            stamp = min(previous + timedelta(seconds=randint(self.rng, 1, 900)), self.horizon)
         return stamp
 
     def invoice(self, kind: str, status: str, bucket: str | None) -> dict:
         ledger = self.ledger
         rng = self.rng
         contact = self.pick_contact(kind)
-        terms = (7, 14, 30, 30, 45)[rng.randrange(5)]
+        terms = (7, 14, 30, 30, 45)[below(rng, 5)]
         if bucket is not None:
             low, high = BUCKET_DAYS[bucket]
-            due = self.anchor - timedelta(days=rng.randint(low, high))
+            due = self.anchor - timedelta(days=randint(rng, low, high))
             day = due - timedelta(days=terms)
             if day > self.last_day:
                 day = self.last_day
@@ -1928,14 +1939,14 @@ class TenantGenerator:
         currency = contact.get("DefaultCurrency", self.profile.base_currency)
         rate = ledger.currency_rate(currency, day)
         line_amount_types = ("Exclusive", "Exclusive", "Exclusive", "Inclusive", "NoTax")[
-            rng.randrange(5)
+            below(rng, 5)
         ]
         created = self.stamp(day)
         number = None
         if kind == "ACCREC":
             number = f"INV-{ledger.next_number('INV'):05d}"
         elif rng.random() < 0.9:
-            number = f"{contact['Name'][:3].upper()}-{rng.randint(1000, 99999)}"
+            number = f"{contact['Name'][:3].upper()}-{randint(rng, 1000, 99999)}"
         invoice = ledger.invoice_record(
             kind=kind,
             contact=contact,
@@ -1947,7 +1958,7 @@ class TenantGenerator:
             specs=self.line_specs(kind, contact),
             line_amount_types=line_amount_types,
             number=number,
-            reference=f"PO {rng.randint(100, 9999)}" if rng.random() < 0.6 else "",
+            reference=f"PO {randint(rng, 100, 9999)}" if rng.random() < 0.6 else "",
             stamp=created,
         )
         invoice["SentToContact"] = kind == "ACCREC" and status not in ("DRAFT", "DELETED")
@@ -1980,14 +1991,14 @@ class TenantGenerator:
     def settle_fully(self, invoice: dict, contact: dict, created: datetime) -> datetime:
         rng = self.rng
         day = invoice["Date"]
-        final_day = invoice["DueDate"] + timedelta(days=rng.randint(-25, 45))
+        final_day = invoice["DueDate"] + timedelta(days=randint(rng, -25, 45))
         final_day = min(max(final_day, day), self.last_day)
         last = created
         roll = rng.random()
         if roll < 0.12:
             credit_day = self.day_between(day, final_day)
             last = self.credit_and_allocate(
-                invoice, contact, credit_day, last, Decimal(rng.randint(15, 60)) / 100
+                invoice, contact, credit_day, last, Decimal(randint(rng, 15, 60)) / 100
             )
         elif roll < 0.17:
             last = self.overpay_and_allocate(
@@ -1999,7 +2010,7 @@ class TenantGenerator:
             )
         elif roll < 0.40 and invoice["AmountDue"] > 1:
             first_day = self.day_between(day, final_day)
-            amount = money(invoice["AmountDue"] * Decimal(rng.randint(20, 70)) / 100)
+            amount = money(invoice["AmountDue"] * Decimal(randint(rng, 20, 70)) / 100)
             last = self.pay(invoice, amount, first_day, last)
         if invoice["AmountDue"] > 0:
             last = self.pay(invoice, invoice["AmountDue"], final_day, last)
@@ -2012,10 +2023,10 @@ class TenantGenerator:
         if invoice["AmountDue"] < 2:
             return created
         if roll < 0.35:
-            amount = money(invoice["AmountDue"] * Decimal(rng.randint(10, 70)) / 100)
+            amount = money(invoice["AmountDue"] * Decimal(randint(rng, 10, 70)) / 100)
             return self.pay(invoice, amount, self.day_between(day, self.last_day), created)
         if roll < 0.45:
-            fraction = Decimal(rng.randint(10, 40)) / 100
+            fraction = Decimal(randint(rng, 10, 40)) / 100
             return self.credit_and_allocate(
                 invoice, contact, self.day_between(day, self.last_day), created, fraction
             )
@@ -2033,7 +2044,7 @@ class TenantGenerator:
             amount,
             day,
             stamp,
-            reference=self.rng.choice(("", "Thank you", "EFT", "Direct debit", "Cheque 1042")),
+            reference=pick(self.rng, ("", "Thank you", "EFT", "Direct debit", "Cheque 1042")),
             is_reconciled=self.rng.random() < 0.8,
         )
         payment["UpdatedDateUTC"] = self.updated(stamp)
@@ -2082,10 +2093,12 @@ class TenantGenerator:
     ) -> datetime:
         ledger = self.ledger
         due = invoice["AmountDue"]
-        applied = due if full else money(due * Decimal(self.rng.randint(20, 60)) / 100)
+        applied = due if full else money(due * Decimal(randint(self.rng, 20, 60)) / 100)
         if applied <= 0:
             return previous
-        extra = money(Decimal(self.rng.randint(0, 5000)) / 100) if self.rng.random() < 0.5 else ZERO
+        extra = (
+            money(Decimal(randint(self.rng, 0, 5000)) / 100) if self.rng.random() < 0.5 else ZERO
+        )
         stamp = self.after(previous, day)
         overpayment = self.credit_document(
             "Overpayments", invoice, contact, day, applied + extra, stamp
@@ -2209,7 +2222,7 @@ class TenantGenerator:
                 contact.get("DefaultCurrency", self.profile.base_currency), day
             ),
         }
-        collection = "Overpayments" if self.rng.random() < 0.6 else "Prepayments"
+        collection = ("Prepayments", "Overpayments")[self.ledger.next_number("standalone-op") % 2]
         record = self.credit_document(
             collection, fake_invoice, contact, day, amount, self.stamp(day)
         )
@@ -2230,7 +2243,7 @@ class TenantGenerator:
         else:
             currency, bank = (
                 self.profile.base_currency,
-                ledger.bank_accounts[rng.randrange(len(ledger.bank_accounts))],
+                ledger.bank_accounts[below(rng, len(ledger.bank_accounts))],
             )
             if not receive and rng.random() < 0.2:
                 bank = ledger.account("095")
@@ -2238,9 +2251,9 @@ class TenantGenerator:
         if not receive:
             for spec in specs:
                 if "ItemCode" not in spec:
-                    spec["AccountCode"] = SPEND_ACCOUNTS[rng.randrange(len(SPEND_ACCOUNTS))]
+                    spec["AccountCode"] = SPEND_ACCOUNTS[below(rng, len(SPEND_ACCOUNTS))]
         status = ("AUTHORISED",) * 12 + ("DELETED", "VOIDED")
-        status = status[rng.randrange(len(status))]
+        status = status[below(rng, len(status))]
         stamp = self.stamp(day)
         record = ledger.bank_transaction_record(
             kind=kind,
@@ -2250,9 +2263,9 @@ class TenantGenerator:
             currency=currency,
             rate=ledger.currency_rate(currency, day),
             specs=specs,
-            line_amount_types=("Exclusive", "Inclusive", "Inclusive", "NoTax")[rng.randrange(4)],
-            reference=rng.choice(
-                ("", "Card purchase", "Direct credit", "Office supplies", "Refund")
+            line_amount_types=("Exclusive", "Inclusive", "Inclusive", "NoTax")[below(rng, 4)],
+            reference=pick(
+                rng, ("", "Card purchase", "Direct credit", "Office supplies", "Refund")
             ),
             stamp=stamp,
             is_reconciled=rng.random() < 0.7,
@@ -2354,9 +2367,9 @@ class TenantGenerator:
         rng = self.rng
         day = self.day_between(self.first_day, self.last_day)
         amount = self.money_amount(50, 5000)
-        debit, credit = rng.choice((("420", "090"), ("710", "900"), ("469", "800"), ("433", "620")))
+        debit, credit = pick(rng, (("420", "090"), ("710", "900"), ("469", "800"), ("433", "620")))
         status = ("POSTED",) * 6 + ("DRAFT", "VOIDED", "DELETED", "ARCHIVED")
-        status = status[rng.randrange(len(status))]
+        status = status[below(rng, len(status))]
         stamp = self.stamp(day)
         split = money(amount * Decimal("0.4"))
         lines = [
@@ -2366,13 +2379,14 @@ class TenantGenerator:
         ]
         record = {
             "ManualJournalID": ledger.new_id(),
-            "Narration": rng.choice(
+            "Narration": pick(
+                rng,
                 (
                     "Month-end accrual",
                     "Depreciation",
                     "Reclassify expense",
                     "Opening balance — révision",
-                )
+                ),
             ),
             "JournalLines": [
                 {
@@ -2413,14 +2427,14 @@ class TenantGenerator:
         bank = ledger.bank_accounts[0]
         stamp = self.stamp(day)
         payments = []
-        for _ in range(self.rng.randint(2, 4)):
+        for _ in range(randint(self.rng, 2, 4)):
             contact = self.pick_contact("ACCPAY")
             if (
                 contact.get("DefaultCurrency", self.profile.base_currency)
                 != self.profile.base_currency
             ):
                 continue
-            invoice_day = day - timedelta(days=self.rng.randint(5, 50))
+            invoice_day = day - timedelta(days=randint(self.rng, 5, 50))
             created = self.stamp(invoice_day)
             invoice = ledger.invoice_record(
                 kind="ACCPAY",
@@ -2432,7 +2446,7 @@ class TenantGenerator:
                 rate=ONE_RATE,
                 specs=self.line_specs("ACCPAY", contact),
                 line_amount_types="Exclusive",
-                number=f"BP-{self.rng.randint(10000, 99999)}",
+                number=f"BP-{randint(self.rng, 10000, 99999)}",
                 reference="",
                 stamp=created,
             )
@@ -2498,12 +2512,12 @@ class TenantGenerator:
         contact = self.pick_contact("ACCREC")
         day = self.day_between(self.first_day, self.last_day)
         currency = contact.get("DefaultCurrency", self.profile.base_currency)
-        line_amount_types = ("Exclusive", "Inclusive", "NoTax")[rng.randrange(3)]
+        line_amount_types = ("Exclusive", "Inclusive", "NoTax")[below(rng, 3)]
         lines, sub_total, total_tax, total = ledger.build_lines(
             self.line_specs("ACCREC", contact), line_amount_types
         )
         status = ("DRAFT", "SENT", "SENT", "ACCEPTED", "DECLINED", "INVOICED", "DELETED")[
-            rng.randrange(7)
+            below(rng, 7)
         ]
         stamp = self.stamp(day)
         last = (
@@ -2516,7 +2530,7 @@ class TenantGenerator:
             {
                 "QuoteID": ledger.new_id(),
                 "QuoteNumber": f"QU-{ledger.next_number('QU'):04d}",
-                "Reference": rng.choice(("", "Fit-out", "Annual service", "Phase 2")),
+                "Reference": pick(rng, ("", "Fit-out", "Annual service", "Phase 2")),
                 "Terms": "Valid for 30 days. Prices include delivery.",
                 "Contact": contact_ref(contact),
                 "LineItems": lines,
@@ -2530,7 +2544,7 @@ class TenantGenerator:
                 "Total": total,
                 "TotalDiscount": ZERO,
                 "Title": "Quote",
-                "Summary": rng.choice(("", "As discussed on site", "Supply and install")),
+                "Summary": pick(rng, ("", "As discussed on site", "Supply and install")),
                 "UpdatedDateUTC": self.updated(last),
                 "LineAmountTypes": line_amount_types.upper(),
             },
@@ -2546,7 +2560,7 @@ class TenantGenerator:
             self.line_specs("ACCPAY", contact), "Exclusive"
         )
         status = ("DRAFT", "SUBMITTED", "AUTHORISED", "AUTHORISED", "BILLED", "BILLED", "DELETED")[
-            rng.randrange(7)
+            below(rng, 7)
         ]
         stamp = self.stamp(day)
         last = (
@@ -2558,7 +2572,7 @@ class TenantGenerator:
                 "Contact": contact_ref(contact),
                 "LineItems": lines,
                 "Date": day,
-                "DeliveryDate": day + timedelta(days=rng.randint(3, 30)),
+                "DeliveryDate": day + timedelta(days=randint(rng, 3, 30)),
                 "LineAmountTypes": "Exclusive",
                 "PurchaseOrderNumber": f"PO-{ledger.next_number('PO'):04d}",
                 "Reference": "",
@@ -2569,7 +2583,7 @@ class TenantGenerator:
                 "AttentionTo": "Receiving",
                 "Telephone": "5550100",
                 "DeliveryInstructions": "Loading dock at rear",
-                "ExpectedArrivalDate": day + timedelta(days=rng.randint(5, 40)),
+                "ExpectedArrivalDate": day + timedelta(days=randint(rng, 5, 40)),
                 "PurchaseOrderID": ledger.new_id(),
                 "CurrencyRate": ledger.currency_rate(currency, day),
                 "SubTotal": sub_total,
@@ -2588,7 +2602,7 @@ class TenantGenerator:
         contact = self.pick_contact(kind)
         start = self.day_between(self.first_day, self.last_day)
         unit = "MONTHLY" if rng.random() < 0.8 else "WEEKLY"
-        period = rng.choice((1, 1, 3)) if unit == "MONTHLY" else rng.choice((1, 2))
+        period = pick(rng, (1, 1, 3)) if unit == "MONTHLY" else pick(rng, (1, 2))
         step = timedelta(days=30 * period if unit == "MONTHLY" else 7 * period)
         next_day = start
         while next_day <= self.anchor:
@@ -2596,7 +2610,7 @@ class TenantGenerator:
         lines, sub_total, total_tax, total = ledger.build_lines(
             self.line_specs(kind, contact), "Exclusive"
         )
-        status = ("AUTHORISED", "AUTHORISED", "DRAFT", "DELETED")[rng.randrange(4)]
+        status = ("AUTHORISED", "AUTHORISED", "DRAFT", "DELETED")[below(rng, 4)]
         template_id = ledger.new_id()
         schedule = {
             "Period": period,
@@ -2616,7 +2630,7 @@ class TenantGenerator:
                 "Schedule": schedule,
                 "LineItems": lines,
                 "LineAmountTypes": "Exclusive",
-                "Reference": rng.choice(("Monthly retainer", "Hosting", "Lease", "")),
+                "Reference": pick(rng, ("Monthly retainer", "Hosting", "Lease", "")),
                 "CurrencyCode": contact.get("DefaultCurrency", self.profile.base_currency),
                 "Status": status,
                 "SubTotal": sub_total,
@@ -2660,7 +2674,7 @@ class TenantGenerator:
         ledger = self.ledger
         rng = self.rng
         users = self.out["Users"]
-        user = users[rng.randrange(len(users))]
+        user = users[below(rng, len(users))]
         user_ref = {
             "UserID": user["UserID"],
             "FirstName": user["FirstName"],
@@ -2668,14 +2682,14 @@ class TenantGenerator:
             "EmailAddress": user["EmailAddress"],
         }
         day = self.day_between(self.first_day, self.last_day - timedelta(days=20))
-        status = ("SUBMITTED", "AUTHORISED", "PAID", "PAID", "VOIDED", "DELETED")[rng.randrange(6)]
+        status = ("SUBMITTED", "AUTHORISED", "PAID", "PAID", "VOIDED", "DELETED")[below(rng, 6)]
         claim_id = ledger.new_id()
         receipts = []
-        for n in range(rng.randint(1, 3)):
+        for n in range(randint(rng, 1, 3)):
             contact = self.pick_contact("ACCPAY")
             receipt_day = day - timedelta(days=n)
             specs = self.line_specs("SPEND", contact, 1)
-            specs[0]["AccountCode"] = SPEND_ACCOUNTS[rng.randrange(len(SPEND_ACCOUNTS))]
+            specs[0]["AccountCode"] = SPEND_ACCOUNTS[below(rng, len(SPEND_ACCOUNTS))]
             specs[0].pop("ItemCode", None)
             specs[0].pop("Item", None)
             lines, sub_total, total_tax, total = ledger.build_lines(specs, "Inclusive")
@@ -2684,7 +2698,7 @@ class TenantGenerator:
                 "Contact": contact_ref(contact),
                 "LineItems": lines,
                 "User": user_ref,
-                "Reference": rng.choice(("Taxi", "Lunch with client", "Parking", "Stationery")),
+                "Reference": pick(rng, ("Taxi", "Lunch with client", "Parking", "Stationery")),
                 "LineAmountTypes": "Inclusive",
                 "SubTotal": sub_total,
                 "TotalTax": total_tax,
