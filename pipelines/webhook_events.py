@@ -15,10 +15,11 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipelines.errors import ConfigurationError
@@ -38,7 +39,12 @@ IGNORED_CATEGORIES = frozenset({"SUBSCRIPTION"})
 REQUIRED_FIELDS = ("resourceId", "eventDateUtc", "eventType", "eventCategory", "tenantId")
 
 PENDING, PROCESSING, DONE, FAILED = "pending", "processing", "done", "failed"
-MAX_ATTEMPTS = 10
+# After a failed sync its events wait 1, 2, 4 ... minutes (at most 6 hours) before the
+# next attempt, so an outage or a used-up daily quota does not burn the attempts of a
+# consumer polled every few seconds; 12 attempts span about a day.
+MAX_ATTEMPTS = 12
+FIRST_RETRY_SECONDS = 60
+MAX_RETRY_SECONDS = 6 * 3600
 # A consumer that died mid-apply leaves rows in `processing`; after this long they are
 # taken again.
 PROCESSING_LEASE_SECONDS = 3600
@@ -58,6 +64,7 @@ create table if not exists webhook_events (
     state text not null default 'pending',
     attempts integer not null default 0,
     last_error text,
+    next_attempt_at real,  -- unix time
     claimed_at text,
     done_at text,
     unique (tenant_id, event_category, resource_id, event_date_utc, event_type)
@@ -79,8 +86,12 @@ def default_store_path() -> Path:
     return Path(home).expanduser() / STORE_FILE
 
 
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return _timestamp(datetime.now(UTC))
 
 
 def parse_events(payload: dict) -> list[dict]:
@@ -175,65 +186,79 @@ class EventStore:
 
         return self._write(insert)
 
-    def claim(self, tenants: list[str] | None = None) -> list[sqlite3.Row]:
-        """Move pending events (and ones stuck in processing past their lease) to
-        processing and return them."""
+    def claim(self, tenants: list[str] | None = None, force: bool = False) -> list[sqlite3.Row]:
+        """Move pending events that are due (all pending ones with force) and ones stuck in
+        processing past their lease to processing, and return them."""
         now = datetime.now(UTC)
-        stale = datetime.fromtimestamp(now.timestamp() - PROCESSING_LEASE_SECONDS, UTC)
-        where = "(state = ? or (state = ? and claimed_at < ?))"
-        params: list = [PENDING, PROCESSING, stale.isoformat(timespec="microseconds")]
+        stale = _timestamp(now - timedelta(seconds=PROCESSING_LEASE_SECONDS))
+        due = "1" if force else "(next_attempt_at is null or next_attempt_at <= ?)"
+        where = f"((state = ? and {due}) or (state = ? and claimed_at < ?))"
+        params: list = [PENDING] + ([] if force else [now.timestamp()]) + [PROCESSING, stale]
         if tenants:
             where += f" and tenant_id in ({', '.join('?' * len(tenants))})"
             params += tenants
 
         def take(db: sqlite3.Connection) -> list:
             rows = db.execute(
-                "select id, tenant_id, event_category, resource_id, attempts"
+                "select id, tenant_id, event_category, resource_id"
                 f" from webhook_events where {where} order by id",
                 params,
             ).fetchall()
             db.executemany(
                 "update webhook_events set state = ?, claimed_at = ? where id = ?",
-                [(PROCESSING, now.isoformat(timespec="microseconds"), r["id"]) for r in rows],
+                [(PROCESSING, _timestamp(now), r["id"]) for r in rows],
             )
             return rows
 
         return self._write(take)
 
+    def _update(self, sql: str, rows: list[tuple]) -> int:
+        return self._write(lambda db: db.executemany(sql, rows).rowcount)
+
     def mark_done(self, ids: list[int]) -> None:
         done_at = _now()
-        self._write(
-            lambda db: (
-                db.executemany(
-                    "update webhook_events set state = ?, done_at = ?, last_error = null"
-                    " where id = ?",
-                    [(DONE, done_at, i) for i in ids],
-                ).rowcount
-            )
+        self._update(
+            "update webhook_events set state = ?, done_at = ?, last_error = null where id = ?",
+            [(DONE, done_at, i) for i in ids],
         )
 
     def mark_failed(self, ids: list[int], error: str, max_attempts: int = MAX_ATTEMPTS) -> None:
-        """Back to pending with one more attempt and the error; `failed` once attempts
-        reach max_attempts."""
-        self._write(
-            lambda db: (
-                db.executemany(
-                    "update webhook_events set attempts = attempts + 1, last_error = ?,"
-                    " state = case when attempts + 1 >= ? then ? else ? end where id = ?",
-                    [(error, max_attempts, FAILED, PENDING, i) for i in ids],
-                ).rowcount
-            )
+        """Back to pending with one more attempt, the error and the time of the next
+        attempt; `failed` once attempts reach max_attempts."""
+        now = time.time()
+        self._update(
+            "update webhook_events set attempts = attempts + 1, last_error = ?,"
+            " state = case when attempts + 1 >= ? then ? else ? end,"
+            " next_attempt_at = ? + min(? * (1 << attempts), ?) where id = ?",
+            [
+                (
+                    error,
+                    max_attempts,
+                    FAILED,
+                    PENDING,
+                    now,
+                    FIRST_RETRY_SECONDS,
+                    MAX_RETRY_SECONDS,
+                    i,
+                )
+                for i in ids
+            ],
+        )
+
+    def release(self, ids: list[int]) -> None:
+        """Hand events still in processing back as pending, attempts unchanged (the
+        consumer stopped before it could try them)."""
+        self._update(
+            "update webhook_events set state = ? where id = ? and state = ?",
+            [(PENDING, i, PROCESSING) for i in ids],
         )
 
     def retry_failed(self) -> int:
         """Give events that ran out of attempts another round."""
-        return self._write(
-            lambda db: (
-                db.execute(
-                    "update webhook_events set state = ?, attempts = 0 where state = ?",
-                    (PENDING, FAILED),
-                ).rowcount
-            )
+        return self._update(
+            "update webhook_events set state = ?, attempts = 0, next_attempt_at = null"
+            " where state = ?",
+            [(PENDING, FAILED)],
         )
 
     def counts(self) -> dict[str, int]:
@@ -255,13 +280,15 @@ class EventStore:
             return [dict(row) for row in self._db.execute(query + " order by id", params)]
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """Distinct records waiting to be re-fetched: {tenant_id: {resource: count}},
-        over pending events and ones a consumer is applying."""
+        """Distinct records to re-fetch: {tenant_id: {resource: count}}, over pending
+        events that are due and ones a consumer is applying."""
         with self._lock:
             rows = self._db.execute(
                 "select tenant_id, event_category, count(distinct resource_id)"
-                " from webhook_events where state in (?, ?) group by 1, 2",
-                (PENDING, PROCESSING),
+                " from webhook_events where state = ?"
+                " or (state = ? and (next_attempt_at is null or next_attempt_at <= ?))"
+                " group by 1, 2",
+                (PROCESSING, PENDING, time.time()),
             ).fetchall()
         summary: dict[str, dict[str, int]] = defaultdict(dict)
         for tenant_id, category, count in rows:
@@ -316,10 +343,9 @@ class ApplyResult:
 
 
 def _sync_errors(result) -> str | None:
-    if getattr(result, "ok", True):
+    if result.ok:
         return None
-    errors = getattr(result, "errors", None) or ["sync failed"]
-    return "; ".join(str(e) for e in errors)[:2000]
+    return "; ".join(str(e) for e in result.errors or ["sync failed"])[:2000]
 
 
 def apply_pending_events(
@@ -329,11 +355,13 @@ def apply_pending_events(
     store: EventStore | str | Path | None = None,
     tenants: list[str] | None = None,
     max_attempts: int = MAX_ATTEMPTS,
+    force: bool = False,
     sync: Callable | None = None,
 ) -> ApplyResult:
     """Re-fetch the records named by pending events, one targeted sync per tenant, and
     mark the events done once that sync has committed. Events of a failed sync go back
-    to pending with the error (failed after max_attempts).
+    to pending with the error and wait before their next attempt (force: take them now);
+    they are failed after max_attempts.
 
     `sync` defaults to `pipelines.runner.sync`; it is called as
     `sync(destination=, dataset=, tenants=[tenant_id], resources=[...], ids={resource: [...]})`.
@@ -341,17 +369,22 @@ def apply_pending_events(
     sync = sync or _runner_sync
     events, owned = _open(store)
     result = ApplyResult()
+    by_tenant: dict[str, list] = defaultdict(list)
     try:
-        claimed = events.claim(tenants)
-        by_tenant: dict[str, list] = defaultdict(list)
-        for row in claimed:
+        for row in events.claim(tenants, force):
             by_tenant[row["tenant_id"]].append(row)
-        for tenant_id, rows in by_tenant.items():
+        while by_tenant:
+            tenant_id, rows = next(iter(by_tenant.items()))
             outcome = _apply_tenant(
                 events, sync, destination, dataset, tenant_id, rows, max_attempts
             )
             result.outcomes.append(outcome)
+            del by_tenant[tenant_id]
     finally:
+        # interrupted (Ctrl-C, shutdown): what was not tried goes back untouched
+        untried = [row["id"] for rows in by_tenant.values() for row in rows]
+        if untried:
+            events.release(untried)
         if owned:
             events.close()
     return result
@@ -395,9 +428,11 @@ def _apply_tenant(events, sync, destination, dataset, tenant_id, rows, max_attem
     return outcome
 
 
-def _summary_lines(result: ApplyResult) -> list[str]:
+def _summary_lines(result: ApplyResult, waiting: int) -> list[str]:
     """Lines for the CLI: one per tenant."""
     if not result.outcomes:
+        if waiting:
+            return [f"no webhook events due; {waiting} wait to retry after a failed sync"]
         return ["no pending webhook events"]
     lines = []
     for o in result.outcomes:
@@ -410,9 +445,14 @@ def _summary_lines(result: ApplyResult) -> list[str]:
 def from_webhooks_command(args) -> int:
     """`xero-warehouse sync --from-webhooks`: apply the pending events of the default
     store (`--tenant` takes tenant IDs here) and print one line per tenant."""
-    result = apply_pending_events(
-        destination=args.destination, dataset=args.dataset, tenants=args.tenant or None
-    )
-    for line in _summary_lines(result):
+    with EventStore() as store:
+        result = apply_pending_events(
+            destination=args.destination,
+            dataset=args.dataset,
+            store=store,
+            tenants=args.tenant or None,
+        )
+        waiting = store.counts().get(PENDING, 0)
+    for line in _summary_lines(result, waiting):
         print(line)
     return 0 if result.ok else 1

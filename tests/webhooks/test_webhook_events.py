@@ -3,6 +3,7 @@ The end-to-end path with the real sync and sandbox is in test_webhook_flow.py.""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -110,8 +111,13 @@ def test_failed_sync_leaves_events_pending_with_error_and_attempts(store):
     assert rows[T1]["state"] == "pending" and rows[T1]["attempts"] == 1
     assert "XeroServerError" in rows[T1]["last_error"]
     assert rows[T2]["state"] == "pending" and "warehouse unreachable" in rows[T2]["last_error"]
-    # the next run retries them and, once the load commits, marks them done
-    assert apply_pending_events(store=store, sync=RecordingSync()).ok
+    # they wait before the next attempt ...
+    waiting = RecordingSync()
+    assert apply_pending_events(store=store, sync=waiting).outcomes == []
+    assert waiting.calls == [] and pending_event_summary(store) == {}
+    assert all(e["next_attempt_at"] > time.time() + 50 for e in store.events())
+    # ... and once the load commits, they are done
+    assert apply_pending_events(store=store, sync=RecordingSync(), force=True).ok
     assert [(e["state"], e["attempts"], e["last_error"]) for e in store.events()] == [
         ("done", 1, None),
         ("done", 1, None),
@@ -121,10 +127,13 @@ def test_failed_sync_leaves_events_pending_with_error_and_attempts(store):
 def test_events_fail_for_good_after_max_attempts_until_retried(store):
     store.add([event(T1, "INVOICE", "i1")])
     failing = RecordingSync(failing=[T1])
+    waits = []
     for _ in range(3):
-        apply_pending_events(store=store, sync=failing, max_attempts=3)
+        apply_pending_events(store=store, sync=failing, max_attempts=3, force=True)
+        waits.append(store.events()[0]["next_attempt_at"] - time.time())
+    assert [round(w / 60) for w in waits] == [1, 2, 4]  # minutes, doubling
     assert store.counts() == {"failed": 1}
-    assert apply_pending_events(store=store, sync=failing).outcomes == []
+    assert apply_pending_events(store=store, sync=failing, force=True).outcomes == []
     assert pending_event_summary(store) == {}
     assert store.retry_failed() == 1
     assert apply_pending_events(store=store, sync=RecordingSync()).ok
@@ -171,3 +180,24 @@ def test_sync_from_webhooks_with_nothing_pending(capsys):
     args = build_parser().parse_args(["sync", "--from-webhooks"])
     assert from_webhooks_command(args) == 0
     assert capsys.readouterr().out.strip() == "no pending webhook events"
+
+
+def test_an_interrupted_apply_hands_untried_events_back(store):
+    store.add([event(T1, "INVOICE", "i1"), event(T2, "INVOICE", "i2")])
+
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        apply_pending_events(store=store, sync=interrupted)
+    assert [(e["state"], e["attempts"]) for e in store.events()] == [("pending", 0)] * 2
+    assert apply_pending_events(store=store, sync=RecordingSync()).ok
+
+
+def test_sync_from_webhooks_reports_events_waiting_to_retry(store, capsys, monkeypatch):
+    monkeypatch.setenv("XERO_WEBHOOK_STORE", str(store.path))
+    store.add([event(T1, "INVOICE", "i1")])
+    apply_pending_events(store=store, sync=RecordingSync(failing=[T1]))
+    args = build_parser().parse_args(["sync", "--from-webhooks"])
+    assert from_webhooks_command(args) == 0
+    assert "1 wait to retry" in capsys.readouterr().out
