@@ -89,6 +89,7 @@ COLLECTION_SPECS: tuple[CollectionSpec, ...] = (
 SPECS_BY_NAME = {spec.name: spec for spec in COLLECTION_SPECS}
 COLLECTION_NAMES = tuple(spec.name for spec in COLLECTION_SPECS)
 SINGLETON_KEY = "Settings"  # the one InvoiceReminders record is stored under this key
+DEFAULT_WIRE_CACHE = 768 * 1024 * 1024  # bytes of cached record JSON per sandbox
 
 
 def to_millis(value: datetime) -> datetime:
@@ -211,7 +212,7 @@ class Collection:
         if record is None:
             raise RecordNotFoundError(f"{self.name}/{record_id}")
         data = wire.dumps_record(self.name, record, unitdp=unitdp)
-        if self._tenant.sandbox.cache_wire:
+        if self._tenant.sandbox._reserve_wire(len(data)):
             self._wire[variant] = data
         return data
 
@@ -282,8 +283,10 @@ class Collection:
             self._forget_wire(record_id)
 
     def _forget_wire(self, record_id: str) -> None:
-        self._wire.pop((record_id, 2), None)
-        self._wire.pop((record_id, 4), None)
+        for variant in ((record_id, 2), (record_id, 4)):
+            data = self._wire.pop(variant, None)
+            if data is not None:
+                self._tenant.sandbox._release_wire(len(data))
 
 
 class Tenant:
@@ -396,6 +399,8 @@ class Sandbox:
 
     scale: "small" (a few hundred rows per tenant), "medium" (~50k rows in total), "large"
     (>= 1,000,000 rows in total) or an int (approximate total rows).
+    cache_wire: keep each record's JSON once serialized (True: up to DEFAULT_WIRE_CACHE
+    bytes; an int: that many bytes; False: never).
     """
 
     def __init__(
@@ -405,7 +410,7 @@ class Sandbox:
         seed: int = 42,
         anchor: date | None = None,
         *,
-        cache_wire: bool = True,
+        cache_wire: bool | int = True,
     ):
         from sandbox.generate import generate_sandbox
 
@@ -413,7 +418,12 @@ class Sandbox:
         self.scale = scale
         self.anchor = anchor or datetime.now(UTC).date()
         self.clock = Clock()
-        self.cache_wire = cache_wire
+        # bytes of serialized records kept for reuse (True: DEFAULT_WIRE_CACHE, False: none)
+        if cache_wire is True:
+            cache_wire = DEFAULT_WIRE_CACHE
+        self.wire_cache_budget = int(cache_wire or 0)
+        self._wire_cached = 0
+        self._wire_lock = threading.Lock()
         self._listeners: list[ChangeListener] = []
         self._listeners_lock = threading.Lock()
         self.tenants: list[Tenant] = []
@@ -422,6 +432,17 @@ class Sandbox:
 
     def __repr__(self) -> str:
         return f"<Sandbox {len(self.tenants)} tenants scale={self.scale!r} seed={self.seed}>"
+
+    def _reserve_wire(self, size: int) -> bool:
+        with self._wire_lock:
+            if self._wire_cached + size > self.wire_cache_budget:
+                return False
+            self._wire_cached += size
+            return True
+
+    def _release_wire(self, size: int) -> None:
+        with self._wire_lock:
+            self._wire_cached -= size
 
     def tenant(self, tenant_id: str) -> Tenant | None:
         return self._by_id.get(str(tenant_id).lower())
