@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -37,6 +37,10 @@ LOGIN_HINT = "run `xero-warehouse auth login`"
 
 class XeroAuthError(XeroWarehouseError):
     """Xero refused our credentials, or none are configured. The message never holds a secret."""
+
+
+class RefreshTokenRejected(XeroAuthError):
+    """`invalid_grant` on a refresh: the token expired, was revoked or was used up."""
 
 
 def identity_url(override: str | None = None) -> str:
@@ -114,7 +118,7 @@ def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
         return body
     error = body.get("error") if isinstance(body, dict) else None
     if error == "invalid_grant" and grant == "refresh_token":
-        raise XeroAuthError(
+        raise RefreshTokenRejected(
             "Xero rejected the stored refresh token (expired after 60 days unused, revoked, "
             f"or already used); {LOGIN_HINT} to connect again"
         )
@@ -240,33 +244,55 @@ class XeroAuth(httpx.Auth):
     def _refresh(self, stale: str | None) -> StoredToken:
         client_id = self.credentials.client_id
         with self.store.transaction(client_id) as tx:
-            current = self._seeded(tx.current)
-            if current is None or not current.refresh_token:
+            stored = tx.current
+            candidate = self._seeded(stored)
+            if candidate is stored and self._usable(stored, stale):
+                return stored  # another process (or thread) rotated it already
+            if candidate is None or not candidate.refresh_token:
                 raise XeroAuthError(
                     f"no Xero refresh token for client {client_id} in {self.store.location}; "
                     f"{LOGIN_HINT} (or set XERO_REFRESH_TOKEN)"
                 )
-            if (
-                current.access_token
-                and current.access_token != stale
-                and not current.expires_within(self._margin)
-            ):
-                if current is not tx.current:
-                    tx.save(current)
-                return current  # another process (or thread) rotated it already
-            sent_at = time.time()
-            body = request_token(
-                self.credentials,
-                {"grant_type": "refresh_token", "refresh_token": current.refresh_token},
-                identity=self._identity_url,
-            )
-            fresh = stored_from_response(client_id, body, sent_at=sent_at, previous=current)
+            try:
+                fresh = self._grant(candidate)
+            except RefreshTokenRejected:
+                if candidate is stored or stored is None or not stored.refresh_token:
+                    raise
+                # a stale XERO_REFRESH_TOKEN (e.g. from before `auth login`): keep the stored
+                # token and remember the seed so it is not tried again
+                logger.warning(
+                    "XERO_REFRESH_TOKEN was already used or revoked; using the token in %s",
+                    self.store.location,
+                )
+                stored = replace(stored, seed_fingerprint=candidate.seed_fingerprint)
+                if self._usable(stored, stale):
+                    tx.save(stored)
+                    return stored
+                fresh = self._grant(stored)
             tx.save(fresh)  # written (under the lock) before the new access token is used
-            self.refreshes += 1
-            logger.info(
-                "refreshed the Xero access token (valid for %d s)", int(fresh.expires_at - sent_at)
-            )
             return fresh
+
+    def _usable(self, token: StoredToken | None, stale: str | None) -> bool:
+        return (
+            token is not None
+            and bool(token.access_token)
+            and token.access_token != stale
+            and not token.expires_within(self._margin)
+        )
+
+    def _grant(self, previous: StoredToken) -> StoredToken:
+        sent_at = time.time()
+        body = request_token(
+            self.credentials,
+            {"grant_type": "refresh_token", "refresh_token": previous.refresh_token},
+            identity=self._identity_url,
+        )
+        fresh = stored_from_response(previous.client_id, body, sent_at=sent_at, previous=previous)
+        self.refreshes += 1
+        logger.info(
+            "refreshed the Xero access token (valid for %d s)", int(fresh.expires_at - sent_at)
+        )
+        return fresh
 
     def _seeded(self, current: StoredToken | None) -> StoredToken | None:
         """XERO_REFRESH_TOKEN seeds an empty store; a different value than the one that seeded

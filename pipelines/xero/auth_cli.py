@@ -15,6 +15,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -31,6 +32,7 @@ from pipelines.xero.auth import (
     auth_from_env,
     default_scopes,
     exchange_code,
+    fingerprint,
     pkce_request,
     revoke,
     save_login,
@@ -155,6 +157,9 @@ def login(
                 webbrowser.open(request.url, new=1)
         answer = callback.wait(timeout)
     token = _finish(credentials, request, answer, identity)
+    seed = os.environ.get("XERO_REFRESH_TOKEN", "").strip()
+    if seed:  # the new login supersedes the seed in the environment
+        token = replace(token, seed_fingerprint=fingerprint(seed))
     save_login(store, token)
     return token
 

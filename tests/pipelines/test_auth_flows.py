@@ -580,3 +580,34 @@ def test_the_commands_end_to_end_in_their_own_processes(server):
     assert logout.returncode == 0 and "Revoked" in logout.stdout
     after = _cli("auth", "status")
     assert after.returncode == 0 and "client credentials" in after.stdout
+
+
+def _used_up_refresh_token(server) -> str:
+    token = server.identity.issue_refresh_token()
+    request_token(_credentials(), {"grant_type": "refresh_token", "refresh_token": token})
+    return token
+
+
+def test_a_stale_refresh_token_in_the_environment_does_not_override_a_login(
+    server, monkeypatch, caplog
+):
+    _login(token_store_from_env())
+    monkeypatch.setenv("XERO_REFRESH_TOKEN", _used_up_refresh_token(server))
+    server.sandbox.clock.advance(seconds=31 * 60)  # past the seed's grace period
+    auth = auth_from_env()
+    token = auth.access_token(rejected=auth.access_token())
+    assert auth.refreshes == 1 and "already used" in caplog.text
+    assert len(auth_cli.fetch_connections(auth)) == len(server.sandbox.tenants)
+    caplog.clear()
+    again = auth_from_env()  # the seed is remembered as stale: not tried a second time
+    again.access_token(rejected=token)
+    assert again.refreshes == 1 and "already used" not in caplog.text
+
+
+def test_a_login_supersedes_the_refresh_token_in_the_environment(server, monkeypatch, caplog):
+    monkeypatch.setenv("XERO_REFRESH_TOKEN", _used_up_refresh_token(server))
+    _login(token_store_from_env())
+    server.sandbox.clock.advance(seconds=31 * 60)
+    auth = auth_from_env()
+    auth.access_token(rejected=auth.access_token())
+    assert auth.refreshes == 1 and "already used" not in caplog.text
