@@ -66,9 +66,11 @@ def xero_source(
 def _resource(collection: Collection, reader: _Reader, ids: list[str] | None):
     import dlt
 
-    from pipelines.xero.helpers import TENANT_ID, nested_hints, root_columns
+    from pipelines.xero.helpers import TENANT_ID, _snake, nested_hints, root_columns
 
-    primary_key = (TENANT_ID, collection.primary_key) if collection.primary_key else (TENANT_ID,)
+    primary_key = (TENANT_ID,)
+    if collection.primary_key:
+        primary_key = (TENANT_ID, _snake(collection.primary_key))
     data = reader.read(collection) if ids is None else reader.by_ids(collection, ids)
     return dlt.resource(
         data,
@@ -248,9 +250,13 @@ class _Reader:
             yield rows, None
 
     def _unpaged_ims(self, c: Collection):
-        rows = self._rows(c, self._get(c, c.path, dict(c.params), self._since(c)))
+        # one call either way: where Xero deletes outright, read it all so every run sees
+        # the deletions (If-Modified-Since never shows them)
+        complete = self.full_refresh or c.hard_deletes
+        since = None if complete else self._since(c)
+        rows = self._rows(c, self._get(c, c.path, dict(c.params), since))
         yield rows
-        if self.full_refresh:
+        if complete:
             self._seen(c, {row[c.primary_key] for row in rows})
         self._advance(c, _newest(rows, c.cursor))
 

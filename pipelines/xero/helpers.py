@@ -175,10 +175,10 @@ def nested_hints(envelope: str) -> dict[tuple[str, ...], dict]:
             if depth > 2:
                 continue
             columns = _typed_columns(child)
-            if columns:
-                hints[child_path] = make_nested_hints(
-                    columns=[{"name": k, **v} for k, v in columns.items()]
-                )
+            # every level gets an entry: dlt needs the intermediate tables declared too
+            hints[child_path] = make_nested_hints(
+                columns=[{"name": k, **v} for k, v in columns.items()]
+            )
             walk(child, child_path, depth + 1)
 
     walk(item_schema(envelope), (), 0)

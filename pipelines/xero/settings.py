@@ -108,8 +108,7 @@ COLLECTIONS: tuple[Collection, ...] = (
                "RepeatingInvoiceID", FULL_REFRESH),
     Collection("tax_rates", "TaxRates", "/TaxRates", "TaxType", FULL_REFRESH),
     Collection("tracking_categories", "TrackingCategories", "/TrackingCategories",
-               "TrackingCategoryID", FULL_REFRESH, (("includeArchived", "true"),),
-               hard_deletes=True),
+               "TrackingCategoryID", FULL_REFRESH, params=_ARCHIVED, hard_deletes=True),
 )
 # fmt: on
 
