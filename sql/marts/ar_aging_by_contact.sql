@@ -28,9 +28,10 @@ final as (
         as amount_over_90,
         sum(amount_due) as amount_total,
         sum(amount_due_base) as amount_total_base,
+        base_currency,
         max(days_overdue) as max_days_overdue
     from aging
-    group by tenant_id, contact_id, currency_code, as_of_date
+    group by tenant_id, contact_id, currency_code, as_of_date, base_currency
 )
 
 select * from final

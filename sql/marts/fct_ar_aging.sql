@@ -14,6 +14,10 @@ contacts as (
     select * from stg_xero__contacts
 ),
 
+organisations as (
+    select * from stg_xero__organisations
+),
+
 final as (
     select
         invoices.tenant_id,
@@ -31,12 +35,15 @@ final as (
         invoices.aging_bucket,
         invoices.total,
         invoices.amount_due,
-        invoices.amount_due_base
+        invoices.amount_due_base,
+        organisations.base_currency
     from invoices
     left join contacts
         on
             invoices.tenant_id = contacts.tenant_id
             and invoices.contact_id = contacts.contact_id
+    left join organisations
+        on invoices.tenant_id = organisations.tenant_id
     where
         invoices.invoice_type = 'ACCREC'
         and invoices.amount_due > 0

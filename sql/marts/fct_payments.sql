@@ -27,6 +27,10 @@ accounts as (
     select * from stg_xero__accounts
 ),
 
+organisations as (
+    select * from stg_xero__organisations
+),
+
 payments_joined as (
     select
         payments.*,
@@ -94,6 +98,7 @@ final as (
             ),
             2
         ) as amount_base,
+        organisations.base_currency,
         payments_joined.bank_currency_code,
         payments_joined.bank_amount,
         payments_joined.invoice_date,
@@ -107,6 +112,8 @@ final as (
         on
             payments_joined.tenant_id = contacts.tenant_id
             and payments_joined.document_contact_id = contacts.contact_id
+    left join organisations
+        on payments_joined.tenant_id = organisations.tenant_id
 )
 
 select * from final

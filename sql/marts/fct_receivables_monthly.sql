@@ -35,6 +35,10 @@ prepayments as (
     select * from stg_xero__prepayments
 ),
 
+organisations as (
+    select * from stg_xero__organisations
+),
+
 as_of as (
     select as_of_date from run_parameters
 ),
@@ -210,6 +214,7 @@ final as (
         months_bounded.tenant_id,
         months_bounded.month_start,
         months_bounded.period_end,
+        organisations.base_currency,
         months_bounded.period_end - months_bounded.month_start + 1
         as days_in_period,
         coalesce(receipts_summed_to_months.cash_receipts_base, 0)
@@ -245,6 +250,8 @@ final as (
             months_bounded.tenant_id = balances_summed_to_month_ends.tenant_id
             and months_bounded.month_start
             = balances_summed_to_month_ends.month_start
+    left join organisations
+        on months_bounded.tenant_id = organisations.tenant_id
 )
 
 select * from final

@@ -45,6 +45,7 @@ STAGING = {
         "journals",
         "journal_lines",
         "currencies",
+        "organisations",
     ]
 }
 
@@ -81,6 +82,7 @@ def test_models_come_in_dependency_order_with_their_inputs():
     assert by_name["fct_ar_aging"].depends_on == (
         "int_invoices_rolled_back_to_as_of",
         "stg_xero__contacts",
+        "stg_xero__organisations",
     )
     assert by_name["stg_xero__invoices"].depends_on == ("xero.invoices",)
     # staging reads only raw tables; everything above reads only models
