@@ -225,7 +225,7 @@ def run_models(
     a ModelError naming it. `as_of` defaults to today (UTC)."""
     if not DATASET_PATTERN.match(dataset):
         raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")
-    as_of = as_of or datetime.now(UTC).date()
+    as_of = _as_of_date(as_of)
     selected = _select(discover_models(), models)
     target = (
         parse_destination(destination) if not isinstance(destination, Destination) else destination
@@ -235,6 +235,16 @@ def run_models(
         return _build_all(connection, target.kind, selected, dataset, as_of)
     finally:
         connection.close()
+
+
+def _as_of_date(as_of: date | None) -> date:
+    if as_of is None:
+        return datetime.now(UTC).date()
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if not isinstance(as_of, date):
+        raise ConfigurationError(f"as_of must be a date, not {type(as_of).__name__}")
+    return as_of
 
 
 def _connect(target: Destination):
