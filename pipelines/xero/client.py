@@ -523,6 +523,12 @@ class XeroClient:
         blocked_for = self._tenant_limiter.day_blocked_for()
         if blocked_for is not None:
             raise self._daily_error(None if blocked_for == float("inf") else blocked_for)
+        if self._tenant_limiter.reserve_reached():
+            reserve = self.limits.day_reserve
+            raise XeroDailyLimitError(
+                f"stopped{self._for_tenant()} with {reserve} or fewer of today's Xero API calls "
+                f"left, kept in reserve by XERO_DAY_LIMIT_RESERVE"
+            )
 
     def _daily_error(self, retry_after: float | None) -> XeroDailyLimitError:
         return XeroDailyLimitError(

@@ -230,19 +230,25 @@ class TenantLimiter:
                 self._day_blocked_until = self._clock.monotonic() + retry_after
 
     def day_blocked_for(self) -> float | None:
-        """Seconds until the tenant may call again (inf when unknown), or None when it may.
-        Reaching the reserve counts as blocked without a known end."""
+        """Seconds until the tenant may call again after a 429 `day` (inf when Xero did not
+        say), or None when it is not blocked."""
         with self._lock:
-            now = self._clock.monotonic()
-            if self._day_blocked_until is not None:
-                if self._day_blocked_until > now:
-                    return self._day_blocked_until - now
-                self._day_blocked_until = None
-                self._day_remaining = None
-            reserve = self.limits.day_reserve
-            if reserve > 0 and self._day_remaining is not None and self._day_remaining <= reserve:
-                return float("inf")
+            if self._day_blocked_until is None:
+                return None
+            left = self._day_blocked_until - self._clock.monotonic()
+            if left > 0:
+                return left
+            self._day_blocked_until = None
+            self._day_remaining = None
             return None
+
+    def reserve_reached(self) -> bool:
+        """The last response left no more of the daily quota than `day_reserve` (if set)."""
+        with self._lock:
+            reserve = self.limits.day_reserve
+            return (
+                reserve > 0 and self._day_remaining is not None and self._day_remaining <= reserve
+            )
 
 
 _shared: dict[tuple, object] = {}

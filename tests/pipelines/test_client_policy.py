@@ -138,9 +138,10 @@ def test_day_block_expires_after_retry_after():
 def test_day_reserve_stops_before_the_quota_runs_out():
     limiter = TenantLimiter(RateLimits(day_reserve=100), clock=FakeClock())
     limiter.observe(min_remaining=59, day_remaining=101)
-    assert limiter.day_blocked_for() is None
+    assert not limiter.reserve_reached()
     limiter.observe(min_remaining=58, day_remaining=100)
-    assert limiter.day_blocked_for() == float("inf")
+    assert limiter.reserve_reached()
+    assert not TenantLimiter(RateLimits(), clock=FakeClock()).reserve_reached()
 
 
 def test_if_modified_since_is_an_http_date_in_utc_whole_seconds():

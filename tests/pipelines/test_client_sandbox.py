@@ -170,6 +170,17 @@ def test_daily_limit_stops_the_tenant_until_retry_after(client, tenant, server):
     assert api_calls(server, tenant.tenant_id) == calls
 
 
+def test_day_reserve_stops_before_the_quota_is_gone(auth, tenant, server, monkeypatch):
+    monkeypatch.setenv("XERO_DAY_LIMIT_RESERVE", "4997")  # the sandbox allows 5,000 a day
+    with XeroClient(auth, tenant.tenant_id) as xero:
+        for _ in range(3):
+            xero.get("/Currencies")
+        with pytest.raises(XeroDailyLimitError, match="XERO_DAY_LIMIT_RESERVE") as raised:
+            xero.get("/Currencies")
+    assert raised.value.retry_after_seconds is None
+    assert api_calls(server, tenant.tenant_id) == 3
+
+
 @pytest.mark.parametrize(
     "kind, options",
     [
