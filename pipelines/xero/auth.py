@@ -198,12 +198,15 @@ class XeroAuth(httpx.Auth):
     def can_refresh(self) -> bool:
         return self.mode != "static"
 
+    # the 401 body tells an expired token from a missing scope (no refresh helps with that)
+    requires_response_body = True
+
     # httpx calls this for every request (redirects and retries included)
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self.access_token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        if response.status_code == 401 and self.can_refresh:
+        if response.status_code == 401 and self.can_refresh and not _refused_for_scope(response):
             logger.info("Xero answered 401; getting a new access token and retrying once")
             request.headers["Authorization"] = f"Bearer {self.access_token(rejected=token)}"
             yield request
@@ -311,6 +314,21 @@ class XeroAuth(httpx.Auth):
             seed_fingerprint=mark,
             scope=current.scope if current else "",
         )
+
+
+def _refused_for_scope(response: httpx.Response) -> bool:
+    """Xero answers 401 `AuthorizationUnsuccessful` to a valid token that lacks the scope or
+    plan for an endpoint (e.g. Journals below the Advanced tier); expired or unknown tokens get
+    `TokenExpired` / `AuthenticationUnsuccessful`."""
+    if "insufficient_scope" in response.headers.get("www-authenticate", ""):
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("Detail", "")).startswith(
+        "AuthorizationUnsuccessful"
+    )
 
 
 def auth_from_env(identity_url: str | None = None) -> XeroAuth:

@@ -611,3 +611,21 @@ def test_a_login_supersedes_the_refresh_token_in_the_environment(server, monkeyp
     auth = auth_from_env()
     auth.access_token(rejected=auth.access_token())
     assert auth.refreshes == 1 and "already used" not in caplog.text
+
+
+def test_a_401_for_a_missing_scope_does_not_rotate_the_token(server):
+    """Journals below the Advanced tier (or without its scope) answer 401
+    AuthorizationUnsuccessful: refreshing cannot help, so the answer goes straight back."""
+    scopes = "offline_access accounting.transactions.read accounting.settings.read"
+    narrow = server.identity.register_client(
+        "NARROWCLIENT0000000000000000001", "narrow-secret", scopes=frozenset(scopes.split())
+    )
+    os.environ["XERO_CLIENT_ID"] = narrow.client_id
+    os.environ["XERO_CLIENT_SECRET"] = narrow.client_secret
+    _login(token_store_from_env(), scope=scopes)
+    auth = auth_from_env()
+    headers = {"xero-tenant-id": server.sandbox.tenants[0].tenant_id, "Accept": "application/json"}
+    with httpx.Client(auth=auth, base_url=server.api_url + "/api.xro/2.0", timeout=30) as http:
+        assert http.get("/Journals", headers=headers).status_code == 401
+        assert http.get("/Invoices", headers=headers).status_code == 200
+    assert auth.refreshes == 0
