@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.webhook_events import EventStore
 from pipelines.webhooks import running_receiver
-from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender
+from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender, sender_from_env
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py
 FAST_RETRIES = RetryPolicy(time_scale=1000)  # 5 ms doubling to 3.6 s, for 86 s
@@ -151,3 +151,20 @@ def test_retries_give_up_after_the_window_and_disable_the_webhook(sandbox, recei
     sender.stop()
     assert sender.disabled
     assert sender.stats.events_dropped == 1 and sender.stats.events_delivered == 0
+
+
+def test_sender_from_env_for_sandbox_serve(sandbox, receiver, store, monkeypatch):
+    assert sender_from_env(sandbox, "http://127.0.0.1:8700") is None
+    monkeypatch.setenv("XERO_SANDBOX_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("XERO_WEBHOOK_KEY", KEY)
+    sender = sender_from_env(sandbox, "http://127.0.0.1:8700")
+    try:
+        contact = sandbox.tenants[0].create("Contacts", {"Name": "From env"})
+        assert sender.wait_idle(timeout=30)
+    finally:
+        sender.stop()
+    (event,) = store.events()
+    assert event["resource_url"] == (
+        f"http://127.0.0.1:8700/api.xro/2.0/Contacts/{contact['ContactID']}"
+    )
+    assert event["event_type"] == "CREATE"
