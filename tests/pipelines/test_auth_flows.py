@@ -242,9 +242,10 @@ def _rotate_in_a_process(rounds: int, barrier, results) -> None:
     results.put((obtained, errors))
 
 
-def _race(server, rounds=50, workers=2):
+def _race(server, rounds=50, workers=2, login=True):
     store = token_store_from_env()
-    _seed(server, store)
+    if login:
+        _seed(server, store)
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(workers), context.Queue()
     processes = [
@@ -629,3 +630,14 @@ def test_a_401_for_a_missing_scope_does_not_rotate_the_token(server):
         assert http.get("/Journals", headers=headers).status_code == 401
         assert http.get("/Invoices", headers=headers).status_code == 200
     assert auth.refreshes == 0
+
+
+@pytest.mark.parametrize("backend", ["file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_first_runs_of_several_workers_share_one_seed_from_the_environment(
+    server, monkeypatch, backend, request
+):
+    """A fresh deployment: every worker starts at once with only XERO_REFRESH_TOKEN."""
+    if backend == "postgres":
+        monkeypatch.setenv("XERO_TOKEN_STORE", request.getfixturevalue("postgres_url"))
+    monkeypatch.setenv("XERO_REFRESH_TOKEN", server.identity.issue_refresh_token())
+    _race(server, rounds=5, workers=3, login=False)
