@@ -1211,7 +1211,6 @@ class Ledger:
         else:
             summary = {
                 key: credit[key],
-                "ID": credit[key],
                 "AppliedAmount": amount,
                 "Date": credit["Date"],
                 "Total": credit["Total"],
