@@ -76,6 +76,8 @@ class SenderStats:
 
 
 def sign(key: str, body: bytes) -> str:
+    # Xero's side of the signature, kept apart from the receiver's check on purpose: the
+    # sandbox is a stand-in for Xero, and the tests check one against the other.
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
@@ -125,6 +127,7 @@ class WebhookSender:
         """Run the intent-to-receive probe (raises WebhookDeliveryError if the receiver
         fails it), then listen to the sandbox and deliver in the background."""
         if probe and not self.intent_to_receive():
+            self._http.close()
             raise WebhookDeliveryError(f"{self.url} failed Xero's intent-to-receive check")
         self.sandbox.add_change_listener(self._on_change)
         self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
