@@ -494,6 +494,10 @@ class XeroClient:
             self._tenant_limiter.block_day(retry_after)
             raise self._daily_error(retry_after)
         wait = retry_after if retry_after is not None else self.limits.window_seconds
+        # Another process on this tenant (or app) woke up at the same moment: spread the
+        # retries over a few call slots so both do not race for every slot that frees up.
+        slot = self.limits.window_seconds / self.limits.per_minute
+        wait += self._rng.uniform(0.0, slot * self.limits.max_in_flight)
         if problem in ("appminute", "app-minute", "app"):
             self._app_limiter.pause(wait)
         elif problem != "concurrent":

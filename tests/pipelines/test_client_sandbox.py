@@ -23,7 +23,7 @@ from pipelines.xero.client import (
     XeroServerError,
     list_connections,
 )
-from pipelines.xero.limiter import RateLimits, TenantLimiter
+from pipelines.xero.limiter import AppLimiter, RateLimits, TenantLimiter
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -257,6 +257,39 @@ def test_pacing_keeps_a_busy_tenant_clear_of_429s(client, tenant, server):
     assert api_calls(server, tenant.tenant_id, status=200) == 150
     assert api_calls(server, tenant.tenant_id, status=429) == 0
     assert client.stats.throttled == 0
+
+
+def test_two_processes_on_one_tenant_share_its_minute(auth, tenant, server):
+    # separate limiters stand for separate processes: only the server's headers and 429s
+    # tell each about the other
+    limits = RateLimits(time_scale=SANDBOX_TIME_SCALE)
+    clients = [
+        XeroClient(
+            auth,
+            tenant.tenant_id,
+            tenant_limiter=TenantLimiter(limits),
+            app_limiter=AppLimiter(limits),
+        )
+        for _ in range(2)
+    ]
+    results = []
+
+    def run(xero: XeroClient) -> None:
+        results.append(sum(1 for _ in xero.get_concurrently([("/Currencies", None, None)] * 120)))
+
+    workers = [threading.Thread(target=run, args=(xero,)) for xero in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    throttled = sum(xero.stats.throttled for xero in clients)
+    for xero in clients:
+        xero.close()
+
+    assert results == [120, 120]
+    assert api_calls(server, tenant.tenant_id, status=200) == 240
+    assert throttled == api_calls(server, tenant.tenant_id, status=429)
+    assert throttled < 120  # without the retry jitter about 60% of the calls met a 429
 
 
 def test_token_expiry_mid_run_refreshes_once(auth, client, server):
