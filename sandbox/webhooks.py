@@ -147,7 +147,7 @@ class WebhookSender:
         self._http.close()
 
     def __enter__(self) -> WebhookSender:
-        return self.start()
+        return self if self._thread else self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()

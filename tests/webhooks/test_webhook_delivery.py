@@ -4,13 +4,20 @@ intent-to-receive probe, bursts, and a receiver killed mid-burst."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from pipelines.webhook_events import EventStore
-from pipelines.webhooks import running_receiver
+from pipelines.webhooks import running_receiver, serving, signature_of
 from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender, sender_from_env
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py
@@ -168,3 +175,42 @@ def test_sender_from_env_for_sandbox_serve(sandbox, receiver, store, monkeypatch
         f"http://127.0.0.1:8700/api.xro/2.0/Contacts/{contact['ContactID']}"
     )
     assert event["event_type"] == "CREATE"
+
+
+def test_payloads_follow_xero_webhook_spec(sandbox):
+    spec = yaml.safe_load((Path(__file__).parent / "xero-webhooks.yaml").read_text())
+    schemas = {
+        name: {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+        for name in ("WebhookEvent", "CreditNoteWebhookEvent")
+    }
+    received: list[tuple[bytes, str]] = []
+
+    async def capture(request):
+        received.append((await request.body(), request.headers["x-xero-signature"]))
+        return Response(status_code=200)
+
+    app = Starlette(routes=[Route("/hook", capture, methods=["POST"])])
+    tenant = sandbox.tenants[0]
+    with serving(app) as port:
+        sender = WebhookSender(sandbox, f"http://127.0.0.1:{port}/hook", KEY, max_batch=7)
+        with sender.start(probe=False):
+            for note in list(tenant.collection("CreditNotes").records())[:5]:
+                tenant.update("CreditNotes", note["CreditNoteID"], {"Reference": "spec"})
+            make_changes(sandbox, 20, "spec")
+            assert sender.wait_idle(timeout=30)
+
+    sequence = 0
+    for body, signature in received:
+        assert signature == signature_of(KEY, body)
+        payload = json.loads(body)
+        credit_notes_only = {e["eventCategory"] for e in payload["events"]} == {"CREDITNOTE"}
+        schema = schemas["CreditNoteWebhookEvent" if credit_notes_only else "WebhookEvent"]
+        jsonschema.validate(payload, schema)
+        assert payload["firstEventSequence"] == sequence + 1
+        assert payload["lastEventSequence"] == sequence + len(payload["events"])
+        sequence = payload["lastEventSequence"]
+        assert re.fullmatch(r"[A-Z]{20}", payload["entropy"])
+        for event in payload["events"]:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}", event["eventDateUtc"])
+            assert event["resourceUrl"].endswith(event["resourceId"])
+    assert sequence == 25 and len(received) >= 4
