@@ -2,16 +2,18 @@
 
 `XeroClient(auth, tenant_id).get("/Invoices", {"page": 1})` returns the parsed JSON envelope
 (numbers as Decimal). Authorization comes from any `httpx.Auth` (`XeroAuth` refreshes the
-access token before expiry and once on a 401). Base URLs come from `XERO_API_URL` at call time.
+access token before expiry and once on a 401). The base URL comes from `XERO_API_URL`, and the
+pacing (see `limiter.py`) from `XERO_RATE_LIMIT_TIME_SCALE`, when a client is made.
 
-What happens to a response (all of it in `XeroClient._request`):
+What happens to a response (all of it in `XeroClient._request` and the methods it calls):
 
     200                      -> JSON parsed with Decimal; an unreadable body counts as a failure
     304                      -> {} (nothing changed since If-Modified-Since)
     429 minute/concurrent/appminute -> wait Retry-After, retry (at most `max_throttle_waits`)
     429 day                  -> XeroDailyLimitError (the tenant is stopped until Retry-After)
     5xx, timeout, connection error, unreadable body
-                             -> capped exponential backoff with full jitter, at most
+                             -> capped exponential backoff with full jitter (at least a
+                                5xx's Retry-After, up to the cap), at most
                                 `max_attempts` attempts and `max_total_wait` seconds of
                                 waiting, then XeroServerError
     401                      -> XeroAuthError (the auth has already refreshed once)
@@ -286,10 +288,13 @@ def xero_message(response: httpx.Response) -> str:
 class _Retry(Exception):
     """A failed attempt the policy may retry after backoff."""
 
-    def __init__(self, reason: str, status_code: int | None = None):
+    def __init__(
+        self, reason: str, status_code: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        self.retry_after = retry_after
 
 
 class XeroClient:
@@ -413,6 +418,8 @@ class XeroClient:
                     continue
                 failures += 1
                 delay = self.retry.backoff(failures, self._rng)
+                if failure.retry_after is not None:  # a 503 that says when to come back
+                    delay = max(delay, min(failure.retry_after, self.retry.max_delay))
                 out_of_time = waited + delay > self.retry.max_total_wait
                 if failures >= self.retry.max_attempts or out_of_time:
                     raise XeroServerError(
@@ -467,7 +474,8 @@ class XeroClient:
         if status == 429:
             self._throttled(url, response)
         if status >= 500:
-            raise _Retry(f"HTTP {status}", status_code=status)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Retry(f"HTTP {status}", status_code=status, retry_after=retry_after)
         detail = xero_message(response)
         where = f"GET {url}{self._for_tenant()}"
         suffix = f": {detail}" if detail else ""

@@ -11,11 +11,13 @@ import pytest
 from pipelines.errors import ConfigurationError
 from pipelines.xero.client import (
     RetryPolicy,
+    XeroClient,
+    XeroServerError,
     format_if_modified_since,
     parse_retry_after,
     xero_message,
 )
-from pipelines.xero.limiter import RateLimits, SlidingWindow, TenantLimiter
+from pipelines.xero.limiter import AppLimiter, RateLimits, SlidingWindow, TenantLimiter
 
 
 class FakeClock:
@@ -176,3 +178,49 @@ def test_validation_errors_are_one_line():
     message = xero_message(httpx.Response(400, json=body))
     assert message == "A validation exception occurred Invalid where clause"
     assert xero_message(httpx.Response(400, content=b"\x00garbage")) == ""
+
+
+# Policy details the sandbox does not produce (a 503 with Retry-After, a 304, the wait budget):
+# an in-process transport stands in for Xero.
+
+
+def scripted_client(monkeypatch, answers: list[httpx.Response], **options) -> tuple:
+    sleeps: list[float] = []
+    monkeypatch.setattr("pipelines.xero.client.time.sleep", sleeps.append)
+    queue = list(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return queue.pop(0)
+
+    client = XeroClient(
+        httpx.Auth(),
+        "tenant-1",
+        api_url="http://xero.test",
+        transport=httpx.MockTransport(handler),
+        tenant_limiter=TenantLimiter(RateLimits()),
+        app_limiter=AppLimiter(RateLimits()),
+        rng=random.Random(1),
+        **options,
+    )
+    return client, sleeps
+
+
+def test_a_503_retry_after_is_waited_at_least(monkeypatch):
+    answers = [httpx.Response(503, headers={"Retry-After": "7"}), httpx.Response(200, json={})]
+    client, sleeps = scripted_client(monkeypatch, answers)
+    assert client.get("/Invoices") == {}
+    assert sleeps == [7.0]
+
+
+def test_not_modified_is_an_empty_envelope(monkeypatch):
+    client, _ = scripted_client(monkeypatch, [httpx.Response(304)])
+    assert client.get("/Invoices", modified_since=datetime.now(UTC)) == {}
+
+
+def test_backoff_stops_at_the_total_wait_budget(monkeypatch):
+    policy = RetryPolicy(max_attempts=50, base_delay=10, max_delay=10, max_total_wait=25)
+    client, sleeps = scripted_client(monkeypatch, [httpx.Response(500)] * 50, retry=policy)
+    with pytest.raises(XeroServerError, match="HTTP 500"):
+        client.get("/Invoices")
+    assert sum(sleeps) <= 25
+    assert client.stats.requests == len(sleeps) + 1 < 50
