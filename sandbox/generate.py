@@ -1961,6 +1961,9 @@ class TenantGenerator:
             stamp=created,
         )
         invoice["SentToContact"] = kind == "ACCREC" and status not in ("DRAFT", "DELETED")
+        if kind == "ACCREC":
+            themes = self.out["BrandingThemes"]
+            invoice["BrandingThemeID"] = themes[0 if rng.random() < 0.8 else 1]["BrandingThemeID"]
         if status in ("AUTHORISED", "PAID", "VOIDED"):
             ledger.post_invoice(invoice, created)
         last = created

@@ -1180,6 +1180,205 @@ class Operations:
             if details and details.get("UnitPrice") is not None:
                 details["UnitPrice"] = _money(details["UnitPrice"])
 
+    # bank transactions, transfers, manual journals
+    def create_bank_transactions(self, payload: dict) -> dict:
+        kind = payload.get("Type")
+        if kind not in ("SPEND", "RECEIVE"):
+            raise SandboxValidationError("BankTransaction Type must be SPEND or RECEIVE")
+        bank = self.find_account(payload.get("BankAccount"), bank=True)
+        contact = self.find_contact(payload["Contact"]) if payload.get("Contact") else None
+        day = _day(payload.get("Date"), self.today())
+        currency = (
+            payload.get("CurrencyCode") or bank.get("CurrencyCode") or self.tenant.base_currency
+        )
+        rate = payload.get("CurrencyRate")
+        rate = _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
+        specs = self.line_specs(payload.get("LineItems"))
+        if not specs:
+            raise SandboxValidationError("At least one line item is required")
+        record = self.ledger.bank_transaction_record(
+            kind=kind,
+            contact=contact,
+            bank=bank,
+            day=day,
+            currency=currency,
+            rate=rate,
+            specs=specs,
+            line_amount_types=payload.get("LineAmountTypes") or "Exclusive",
+            reference=payload.get("Reference") or "",
+            stamp=self.now,
+            is_reconciled=bool(payload.get("IsReconciled", False)),
+            bank_transaction_id=payload.get("BankTransactionID"),
+        )
+        self.ledger.post_bank_transaction(record, self.now)
+        return self.save("BankTransactions", record, "CREATE")
+
+    def update_bank_transactions(self, record_id: str, changes: dict) -> dict:
+        record = self.load("BankTransactions", record_id)
+        target = changes.get("Status", record["Status"])
+        if target == "DELETED" and record["Status"] != "DELETED":
+            return self.delete("BankTransactions", record_id)
+        if target == "VOIDED" and record["Status"] != "VOIDED":
+            return self.void("BankTransactions", record_id)
+        if record["Status"] != "AUTHORISED":
+            raise SandboxValidationError(
+                f"This transaction cannot be edited as it has a status of {record['Status']}."
+            )
+        relines = any(
+            k in changes for k in ("LineItems", "LineAmountTypes", "Date", "CurrencyRate")
+        )
+        if relines:
+            self.ledger.post_bank_transaction(record, self.now, reverse=True)
+        for key in ("Reference", "IsReconciled", "LineAmountTypes", "Url"):
+            if key in changes:
+                record[key] = changes[key]
+        if "Date" in changes:
+            record["Date"] = _day(changes["Date"])
+        if "CurrencyRate" in changes:
+            record["CurrencyRate"] = _money(changes["CurrencyRate"])
+        if relines:
+            lines, sub_total, total_tax, total = self.ledger.build_lines(
+                self.line_specs(changes.get("LineItems", record["LineItems"])),
+                record["LineAmountTypes"],
+            )
+            record.update(LineItems=lines, SubTotal=sub_total, TotalTax=total_tax, Total=total)
+            self.ledger.post_bank_transaction(record, self.now)
+        return self.save("BankTransactions", record, "UPDATE")
+
+    def create_bank_transfers(self, payload: dict) -> dict:
+        from sandbox.generate import ZERO, account_ref
+
+        source = self.find_account(payload.get("FromBankAccount"), bank=True)
+        target = self.find_account(payload.get("ToBankAccount"), bank=True)
+        if source["AccountID"] == target["AccountID"]:
+            raise SandboxValidationError("The From and To bank accounts must be different")
+        amount = _money(payload.get("Amount"))
+        if amount <= 0:
+            raise SandboxValidationError("Amount must be greater than zero")
+        day = _day(payload.get("Date"), self.today())
+        transfer_id = self.ledger.new_id()
+        reference = payload.get("Reference") or ""
+        pair = []
+        for kind, bank, other in (
+            ("SPEND-TRANSFER", source, target),
+            ("RECEIVE-TRANSFER", target, source),
+        ):
+            record = self.ledger.bank_transaction_record(
+                kind=kind,
+                contact=None,
+                bank=bank,
+                day=day,
+                currency=bank.get("CurrencyCode") or self.tenant.base_currency,
+                rate=Decimal("1.000000"),
+                specs=[
+                    {
+                        "Description": "Bank transfer",
+                        "Quantity": 1,
+                        "UnitAmount": amount,
+                        "AccountCode": other["Code"],
+                    }
+                ],
+                line_amount_types="NoTax",
+                reference=reference,
+                stamp=self.now,
+                is_reconciled=False,
+            )
+            pair.append(self.save("BankTransactions", record, "CREATE"))
+        self.ledger.post(
+            self.now,
+            day,
+            transfer_id,
+            "TRANSFER",
+            reference,
+            [
+                (target, amount, ZERO, None, "Bank transfer"),
+                (source, -amount, ZERO, None, "Bank transfer"),
+            ],
+        )
+        transfer = {
+            "BankTransferID": transfer_id,
+            "FromBankAccount": account_ref(source),
+            "ToBankAccount": account_ref(target),
+            "Amount": amount,
+            "Date": day,
+            "CurrencyRate": Decimal("1.000000"),
+            "FromBankTransactionID": pair[0]["BankTransactionID"],
+            "ToBankTransactionID": pair[1]["BankTransactionID"],
+            "FromIsReconciled": bool(payload.get("FromIsReconciled", False)),
+            "ToIsReconciled": bool(payload.get("ToIsReconciled", False)),
+            "Reference": reference,
+            "HasAttachments": False,
+            "CreatedDateUTC": self.now,
+            "Status": "AUTHORISED",
+        }
+        return self.save("BankTransfers", transfer, "CREATE")
+
+    def manual_journal_lines(self, lines: list[dict] | None) -> list[dict]:
+        out = []
+        for line in lines or []:
+            account = self.find_account({"Code": line.get("AccountCode")})
+            out.append(
+                {
+                    "LineAmount": _money(line.get("LineAmount")),
+                    "AccountCode": account["Code"],
+                    "AccountID": account["AccountID"],
+                    "Description": line.get("Description", ""),
+                    "TaxType": line.get("TaxType") or self.ledger.profile.zero_tax.tax_type,
+                    "TaxAmount": Decimal("0.00"),
+                    "IsBlank": False,
+                    "Tracking": list(line.get("Tracking") or []),
+                }
+            )
+        if len(out) < 2:
+            raise SandboxValidationError("A manual journal needs at least two lines")
+        if sum(line["LineAmount"] for line in out) != 0:
+            raise SandboxValidationError("The total debits must be equal to total credits.")
+        return out
+
+    def create_manual_journals(self, payload: dict) -> dict:
+        status = payload.get("Status") or "DRAFT"
+        if status not in ("DRAFT", "POSTED"):
+            raise SandboxValidationError(f"A manual journal cannot be created as {status}")
+        if not payload.get("Narration"):
+            raise SandboxValidationError("Narration is required")
+        record = {
+            "ManualJournalID": payload.get("ManualJournalID") or self.ledger.new_id(),
+            "Narration": payload["Narration"],
+            "JournalLines": self.manual_journal_lines(payload.get("JournalLines")),
+            "Date": _day(payload.get("Date"), self.today()),
+            "LineAmountTypes": payload.get("LineAmountTypes") or "NoTax",
+            "Status": status,
+            "ShowOnCashBasisReports": bool(payload.get("ShowOnCashBasisReports", True)),
+            "HasAttachments": False,
+        }
+        if status == "POSTED":
+            self.ledger.post_manual_journal(record, self.now)
+        return self.save("ManualJournals", record, "CREATE")
+
+    def update_manual_journals(self, record_id: str, changes: dict) -> dict:
+        record = self.load("ManualJournals", record_id)
+        status = record["Status"]
+        target = changes.get("Status", status)
+        if target == "VOIDED" and status != "VOIDED":
+            return self.void("ManualJournals", record_id)
+        if target == "DELETED" and status != "DELETED":
+            return self.delete("ManualJournals", record_id)
+        if target == "ARCHIVED" and status != "ARCHIVED":
+            return self.archive("ManualJournals", record_id)
+        if status != "DRAFT" and ("JournalLines" in changes or "Date" in changes):
+            raise SandboxValidationError("Only a draft manual journal can be edited")
+        if "JournalLines" in changes:
+            record["JournalLines"] = self.manual_journal_lines(changes["JournalLines"])
+        if "Date" in changes:
+            record["Date"] = _day(changes["Date"])
+        for key in ("Narration", "ShowOnCashBasisReports", "Url"):
+            if key in changes:
+                record[key] = changes[key]
+        if target == "POSTED" and status == "DRAFT":
+            record["Status"] = "POSTED"
+            self.ledger.post_manual_journal(record, self.now)
+        return self.save("ManualJournals", record, "UPDATE")
+
     # -- delete / void / archive -------------------------------------------------------------------
     def delete(self, collection: str, record_id: str) -> dict | None:
         spec = SPECS_BY_NAME.get(collection)

@@ -280,3 +280,61 @@ def test_wire_cache_follows_writes(sb):
     tenant.update("Contacts", contact_id, {"Name": "Renamed Ōtautahi Ltd"})
     after = contacts.wire_bytes(contact_id)
     assert after != before and "Renamed Ōtautahi Ltd".encode() in after
+
+
+def test_bank_transactions_transfers_and_manual_journals_post(sb, events):
+    tenant = sb.tenants[0]
+    journals = tenant.collection("Journals")
+    before = len(journals)
+    spend = tenant.create(
+        "BankTransactions",
+        {
+            "Type": "SPEND",
+            "BankAccount": {"Code": "090"},
+            "Date": "2026-11-01",
+            "LineAmountTypes": "Inclusive",
+            "LineItems": [
+                {"Description": "Coffee", "Quantity": 2, "UnitAmount": "4.40", "AccountCode": "420"}
+            ],
+        },
+    )
+    assert spend["Total"] == Decimal("8.80") and spend["Status"] == "AUTHORISED"
+    transfer = tenant.create(
+        "BankTransfers",
+        {"FromBankAccount": {"Code": "090"}, "ToBankAccount": {"Code": "091"}, "Amount": "250.00"},
+    )
+    assert transfer["CreatedDateUTC"] == NOW and transfer["Amount"] == Decimal("250.00")
+    for side in ("FromBankTransactionID", "ToBankTransactionID"):
+        assert tenant.collection("BankTransactions").get(transfer[side]) is not None
+    with pytest.raises(SandboxValidationError):
+        tenant.create(
+            "ManualJournals",
+            {
+                "Narration": "Unbalanced",
+                "JournalLines": [
+                    {"LineAmount": "10.00", "AccountCode": "420"},
+                    {"LineAmount": "-9.00", "AccountCode": "090"},
+                ],
+            },
+        )
+    manual = tenant.create(
+        "ManualJournals",
+        {
+            "Narration": "Accrual",
+            "Status": "DRAFT",
+            "JournalLines": [
+                {"LineAmount": "10.00", "AccountCode": "420"},
+                {"LineAmount": "-10.00", "AccountCode": "800"},
+            ],
+        },
+    )
+    assert len(journals) == before + 2
+    posted = tenant.update("ManualJournals", manual["ManualJournalID"], {"Status": "POSTED"})
+    assert posted["Status"] == "POSTED" and len(journals) == before + 3
+    sources = {j["SourceID"] for j in journals.records()}
+    assert {
+        spend["BankTransactionID"],
+        transfer["BankTransferID"],
+        manual["ManualJournalID"],
+    } <= sources
+    assert_journals_consistent(tenant)
