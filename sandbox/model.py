@@ -89,7 +89,7 @@ COLLECTION_SPECS: tuple[CollectionSpec, ...] = (
 SPECS_BY_NAME = {spec.name: spec for spec in COLLECTION_SPECS}
 COLLECTION_NAMES = tuple(spec.name for spec in COLLECTION_SPECS)
 SINGLETON_KEY = "Settings"  # the one InvoiceReminders record is stored under this key
-DEFAULT_WIRE_CACHE = 768 * 1024 * 1024  # bytes of cached record JSON per sandbox
+DEFAULT_WIRE_CACHE = 512 * 1024 * 1024  # bytes of cached record JSON per sandbox
 
 
 def to_millis(value: datetime) -> datetime:
