@@ -532,8 +532,8 @@ class AccountingApi:
                     "pageCount": -(-total // size),
                     "itemCount": total,
                 }
-        else:
-            lines = not endpoint.lines
+        else:  # without `page`, Xero leaves the line items out
+            lines = False
             if endpoint.pagination:
                 pagination = {
                     "page": 1,

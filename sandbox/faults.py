@@ -1,4 +1,4 @@
-"""Injectable failures for the Accounting API and /connections, by count or probability,
+"""Injectable failures for the Accounting API, by count or probability,
 optionally limited to one tenant and/or a path.
 
 Kinds:
@@ -31,8 +31,7 @@ class Fault:
     probability: float = 1.0  # chance that a matching request triggers it
     after: int = 0  # let this many matching requests through first
     tenant_id: str | None = None
-    path: str | None = None  # case-insensitive prefix of the path below /api.xro/2.0 (or
-    # /connections)
+    path: str | None = None  # case-insensitive prefix of the path below /api.xro/2.0
     status: int = 503
     seconds: float = 1.0
     problem: str = "minute"

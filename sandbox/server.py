@@ -18,7 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from sandbox.app import TRANSPORT_KEY, RequestLog, Runtime, create_app
 from sandbox.faults import Faults
 from sandbox.identity import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Identity
-from sandbox.limits import Limiter
+from sandbox.limits import LimitConfig, Limiter
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +103,16 @@ def running_sandbox(
     sb,
     *,
     time_scale: float = 1.0,
-    limits: bool = True,
+    limits: bool | LimitConfig = True,
     port: int = 0,
     daily_limit: int = 5000,
     host: str = "127.0.0.1",
 ) -> Iterator[RunningSandbox]:
-    """Serve `sb` on host:port (0: a free port) in a background thread until the block ends."""
+    """Serve `sb` on host:port (0: a free port) in a background thread until the block ends.
+
+    `limits`: True (Xero's limits, `daily_limit` a day), False (off; headers still sent) or a
+    LimitConfig. `time_scale` speeds up the limit windows (60: a minute lasts one second).
+    """
     app = create_app(sb, time_scale=time_scale, limits=limits, daily_limit=daily_limit)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
