@@ -658,7 +658,7 @@ class Ledger:
             return None
         entry.created = max(created, self.last_journal_created)
         record = self.journal_record(entry)
-        self.tenant._store("Journals", record, None)
+        self.tenant._store("Journals", record, "CREATE")
         return record
 
     def journal_record(self, entry: JournalEntry) -> dict:
