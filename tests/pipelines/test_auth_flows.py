@@ -225,8 +225,9 @@ def _rotate_in_a_process(rounds: int, barrier, results) -> None:
     for _ in range(rounds):
         barrier.wait()
         try:
+            held = auth.access_token()
             before = auth.refreshes
-            token = auth.access_token(rejected=auth.access_token())
+            token = auth.access_token(rejected=held)
             if auth.refreshes > before:
                 rotated = auth.current().refresh_token
                 obtained.append(hashlib.sha256(rotated.encode()).hexdigest())
