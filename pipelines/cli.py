@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        for noisy in ("httpx", "httpcore", "dlt", "uvicorn.access"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     try:
         code = _handler(args)(args)
