@@ -180,7 +180,19 @@ def _logged_route(runtime: Runtime, route: Route) -> Route:
 
 
 async def handle_logged(runtime: Runtime, request: Request, name: str, endpoint) -> Response:
+    """An identity-service request: faults that name its path, then the endpoint."""
     started = time.perf_counter()
+    kinds = {f.kind: f for f in runtime.faults.fire(None, request.url.path, identity=True)}
+    if "reset" in kinds:
+        _record(runtime, request, name, name, None, 0, started, fault="reset")
+        return ResetResponse()
+    if "latency" in kinds:
+        await asyncio.sleep(kinds["latency"].seconds)
+    if "status" in kinds:
+        status = kinds["status"].status
+        response = _error_response(status, {"error": "temporarily_unavailable"})
+        _record(runtime, request, name, name, None, status, started, fault="status")
+        return response
     response = await endpoint(request)
     _record(runtime, request, name, name, None, response.status_code, started)
     return response

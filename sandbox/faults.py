@@ -1,5 +1,7 @@
 """Injectable failures for the Accounting API, by count or probability,
-optionally limited to one tenant and/or a path.
+optionally limited to one tenant and/or a path. The identity endpoints (/connect/token,
+/connect/revocation, /connections) only see faults whose `path` names them, and only the
+kinds "status", "latency" and "reset".
 
 Kinds:
 - "status": answer `status` (default 503) with a short body instead of the real response.
@@ -22,6 +24,7 @@ import threading
 from dataclasses import asdict, dataclass, fields
 
 KINDS = ("status", "latency", "reset", "truncate", "expire_token", "day_quota", "rate_limit")
+IDENTITY_KINDS = ("status", "latency", "reset")
 
 
 @dataclass
@@ -43,7 +46,9 @@ class Fault:
     def as_json(self) -> dict:
         return asdict(self)
 
-    def matches(self, tenant_id: str | None, path: str) -> bool:
+    def matches(self, tenant_id: str | None, path: str, identity: bool = False) -> bool:
+        if identity and (not self.path or self.kind not in IDENTITY_KINDS):
+            return False
         if self.tenant_id and self.tenant_id != tenant_id:
             return False
         return not self.path or path.lower().startswith(self.path.lower())
@@ -89,12 +94,12 @@ class Faults:
         with self._lock:
             return list(self._faults)
 
-    def fire(self, tenant_id: str | None, path: str) -> list[Fault]:
+    def fire(self, tenant_id: str | None, path: str, identity: bool = False) -> list[Fault]:
         """The faults this request triggers (their counters advance)."""
         triggered = []
         with self._lock:
             for fault in self._faults:
-                if fault.exhausted or not fault.matches(tenant_id, path):
+                if fault.exhausted or not fault.matches(tenant_id, path, identity):
                     continue
                 fault.seen += 1
                 if fault.seen <= fault.after:

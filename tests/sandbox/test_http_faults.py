@@ -128,3 +128,25 @@ def test_control_endpoints(open_xero):
     assert truth.json()["count"] == len(truth.json()["ids"]) > 0
     assert control.get("/truth/nope/Invoices").status_code == 404
     control.close()
+
+
+def test_identity_faults_only_when_their_path_is_named(open_xero):
+    from xero_http import refresh_access_token
+
+    server = open_xero.server
+    server.faults.add("status", status=503, count=1)
+    refresh_access_token(server)  # an unscoped fault is left for the Accounting API
+    assert open_xero.get("/Organisation").status_code == 503
+    server.faults.add("status", status=503, count=1, path="/connect/token")
+    env = server.env
+    failed = httpx.post(
+        f"{server.identity_url}/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": env["XERO_CLIENT_ID"],
+            "client_secret": env["XERO_CLIENT_SECRET"],
+        },
+    )
+    assert failed.status_code == 503
+    refresh_access_token(server)
+    assert server.log.count(route="/connect/token", status=503) == 1

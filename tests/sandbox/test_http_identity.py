@@ -258,3 +258,21 @@ def test_revocation_ends_the_refresh_token_and_the_connections(server, http):
     assert http.get(
         "/api.xro/2.0/Organisation", headers=_bearer(token["access_token"], tenant)
     ).status_code in (401, 403)
+
+
+def test_scopes_decide_which_collections_a_token_reads(server, http):
+    verifier, challenge = _pkce()
+    query = {
+        **_authorize_query(challenge),
+        "scope": "offline_access accounting.transactions.read",
+        "auto_approve": "true",
+    }
+    answer = http.get("/connect/authorize", params=query)
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    token = _exchange(http, code, verifier).json()["access_token"]
+    tenant = server.sandbox.tenants[0].tenant_id
+    assert http.get("/api.xro/2.0/Invoices", headers=_bearer(token, tenant)).status_code == 200
+    journals = http.get("/api.xro/2.0/Journals", headers=_bearer(token, tenant))
+    assert journals.status_code == 401
+    assert journals.json()["Detail"] == "AuthorizationUnsuccessful"
+    assert http.get("/api.xro/2.0/Contacts", headers=_bearer(token, tenant)).status_code == 401
