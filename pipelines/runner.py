@@ -262,7 +262,6 @@ def _pipeline(target: Destination, dataset: str, tenant_id: str):
 def _finish_pending(pipeline, target: Destination, display) -> None:
     """A package left by a crashed or killed run is loaded now; if it cannot load, it is
     aborted, which also rewinds the cursors it carried, so its rows are read again."""
-    pipeline.sync_destination()
     if not pipeline.has_pending_data:
         return
     display.step("loading what a previous run left pending")
@@ -281,6 +280,8 @@ def _run(pipeline, source, target: Destination) -> None:
     try:
         info = pipeline.run(source, loader_file_format=loader_file_format(target))
     except PipelineStepFailed as exc:
+        if isinstance(exc.exception, KeyboardInterrupt):
+            raise exc.exception from None
         cause = _xero_cause(exc)
         if cause is not None:
             raise cause from None

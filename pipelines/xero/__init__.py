@@ -128,7 +128,7 @@ class _Reader:
         try:
             yield from body()
             progress.done = True
-            if progress.rows == 0:
+            if progress.rows == 0 and not _table_created(c.name):
                 from dlt.extract import materialize_schema_item
 
                 yield materialize_schema_item()  # an empty table, so queries on it work
@@ -320,6 +320,14 @@ class _Reader:
                 logger.info("%s %s not found in Xero", c.name, record_id)
                 continue
             yield self._rows(c, payload)
+
+
+def _table_created(name: str) -> bool:
+    import dlt
+    from dlt.common.schema.utils import has_table_seen_data
+
+    table = dlt.current.source_schema().tables.get(name)
+    return table is not None and has_table_seen_data(table)
 
 
 def _newest(rows: list[dict], cursor: str | None) -> datetime | None:
