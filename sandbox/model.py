@@ -2,21 +2,23 @@
 
 Records are Xero-shaped dicts (PascalCase keys as in the Accounting OpenAPI spec) holding Python
 values: Decimal for money, aware UTC datetime for x-is-msdate-time fields, date for x-is-msdate
-fields. Collections store each record pickled (compact, and every `get` hands out a private copy);
-the wire form of a record is cached per variant and dropped when the record changes.
+fields. Collections store each record as its Xero JSON (full-precision unit amounts): that is
+compact, serving it costs nothing, and every `get` decodes a private copy. The 2-decimal variant
+of the few records with 4-decimal unit amounts is cached separately, within a byte budget.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-import pickle
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+from sandbox import wire
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ COLLECTION_SPECS: tuple[CollectionSpec, ...] = (
 SPECS_BY_NAME = {spec.name: spec for spec in COLLECTION_SPECS}
 COLLECTION_NAMES = tuple(spec.name for spec in COLLECTION_SPECS)
 SINGLETON_KEY = "Settings"  # the one InvoiceReminders record is stored under this key
-DEFAULT_WIRE_CACHE = 512 * 1024 * 1024  # bytes of cached record JSON per sandbox
+DEFAULT_WIRE_CACHE = 256 * 1024 * 1024  # bytes of cached 2-decimal JSON per sandbox
 
 
 def to_millis(value: datetime) -> datetime:
@@ -136,10 +138,6 @@ class Clock:
         return self._frozen is not None
 
 
-def _dumps(record: dict) -> bytes:
-    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 class Collection:
     """One Xero collection of one tenant, ordered by (timestamp, primary key)."""
 
@@ -152,7 +150,8 @@ class Collection:
         self._rows: dict[str, bytes] = {}
         self._keys: dict[str, tuple[datetime, str]] = {}
         self._order: list[tuple[datetime, str]] = []
-        self._wire: dict[tuple[str, object], bytes] = {}
+        self._fine: set[str] = set()  # records whose unit amounts have 4 decimals
+        self._wire: dict[str, bytes] = {}  # their 2-decimal wire form
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -168,14 +167,14 @@ class Collection:
     def get(self, record_id: str) -> dict | None:
         """A private copy of the record, or None."""
         blob = self._rows.get(self._normalise_id(record_id))
-        return None if blob is None else pickle.loads(blob)
+        return None if blob is None else wire.loads_record(blob)
 
     def records(self) -> Iterator[dict]:
         """All records ordered by (UpdatedDateUTC or CreatedDateUTC, primary key) ascending."""
         for record_id in self.ids():
             blob = self._rows.get(record_id)
             if blob is not None:
-                yield pickle.loads(blob)
+                yield wire.loads_record(blob)
 
     def modified_since(self, since: datetime) -> Iterator[dict]:
         """Records whose timestamp is >= `since` truncated to the second, in records() order.
@@ -185,7 +184,7 @@ class Collection:
         for record_id in self.ids(since):
             blob = self._rows.get(record_id)
             if blob is not None:
-                yield pickle.loads(blob)
+                yield wire.loads_record(blob)
 
     def ids(self, since: datetime | None = None) -> list[str]:
         """Primary keys in records() order (optionally If-Modified-Since filtered): page by
@@ -200,21 +199,21 @@ class Collection:
             return [record_id for _, record_id in self._order[start:]]
 
     def wire_bytes(self, record_id: str, unitdp: int | None = None) -> bytes:
-        """The record's Xero JSON (see sandbox.wire.dumps_record), cached until it changes."""
-        from sandbox import wire
-
+        """The record's Xero JSON as sandbox.wire.dumps_record(name, record, unitdp=unitdp)
+        would write it, without serializing again."""
         record_id = self._normalise_id(record_id)
-        variant = (record_id, 4 if unitdp == 4 else 2)
-        cached = self._wire.get(variant)
+        data = self._rows.get(record_id)
+        if data is None:
+            raise RecordNotFoundError(f"{self.name}/{record_id}")
+        if unitdp == 4 or record_id not in self._fine:
+            return data
+        cached = self._wire.get(record_id)
         if cached is not None:
             return cached
-        record = self.get(record_id)
-        if record is None:
-            raise RecordNotFoundError(f"{self.name}/{record_id}")
-        data = wire.dumps_record(self.name, record, unitdp=unitdp)
-        if self._tenant.sandbox._reserve_wire(len(data)):
-            self._wire[variant] = data
-        return data
+        rounded = wire.dumps_record(self.name, wire.loads_record(data), unitdp=None)
+        if self._tenant.sandbox._reserve_wire(len(rounded)):
+            self._wire[record_id] = rounded
+        return rounded
 
     # -- writing (used by Tenant; mutations go through Tenant so consistency holds) ------------
     def _normalise_id(self, record_id: object) -> str:
@@ -235,19 +234,26 @@ class Collection:
         stamp = record.get(self.timestamp_field) if self.timestamp_field else None
         return (stamp or EPOCH, record_id)
 
+    def _encode(self, record_id: str, record: dict) -> bytes:
+        if wire.has_fine_units(record):
+            self._fine.add(record_id)
+        else:
+            self._fine.discard(record_id)
+        return wire.dumps_record(self.name, record, unitdp=4)
+
     def _bulk_load(self, records: Iterator[dict] | list[dict]) -> None:
         """Add many records at once (generation); sorts once at the end."""
         with self._lock:
             for record in records:
                 record_id = self._record_id(record)
-                self._rows[record_id] = _dumps(record)
+                self._rows[record_id] = self._encode(record_id, record)
                 self._keys[record_id] = self._sort_key(record, record_id)
             self._order = sorted(self._keys.values())
 
     def _append(self, record: dict) -> None:
         """Store a record without ordering it (generation); call _sort() when done."""
         record_id = self._record_id(record)
-        self._rows[record_id] = _dumps(record)
+        self._rows[record_id] = self._encode(record_id, record)
         self._keys[record_id] = self._sort_key(record, record_id)
 
     def _sort(self) -> None:
@@ -263,7 +269,7 @@ class Collection:
                 if index < len(self._order) and self._order[index] == old:
                     del self._order[index]
             key = self._sort_key(record, record_id)
-            self._rows[record_id] = _dumps(record)
+            self._rows[record_id] = self._encode(record_id, record)
             self._keys[record_id] = key
             if not self._order or self._order[-1] <= key:
                 self._order.append(key)
@@ -276,6 +282,7 @@ class Collection:
         with self._lock:
             old = self._keys.pop(record_id, None)
             self._rows.pop(record_id, None)
+            self._fine.discard(record_id)
             if old is not None:
                 index = bisect.bisect_left(self._order, old)
                 if index < len(self._order) and self._order[index] == old:
@@ -283,10 +290,9 @@ class Collection:
             self._forget_wire(record_id)
 
     def _forget_wire(self, record_id: str) -> None:
-        for variant in ((record_id, 2), (record_id, 4)):
-            data = self._wire.pop(variant, None)
-            if data is not None:
-                self._tenant.sandbox._release_wire(len(data))
+        data = self._wire.pop(record_id, None)
+        if data is not None:
+            self._tenant.sandbox._release_wire(len(data))
 
 
 class Tenant:
@@ -399,8 +405,8 @@ class Sandbox:
 
     scale: "small" (a few hundred rows per tenant), "medium" (~50k rows in total), "large"
     (>= 1,000,000 rows in total) or an int (approximate total rows).
-    cache_wire: keep each record's JSON once serialized (True: up to DEFAULT_WIRE_CACHE
-    bytes; an int: that many bytes; False: never).
+    cache_wire: keep the 2-decimal JSON of records with 4-decimal unit amounts once written
+    (True: up to DEFAULT_WIRE_CACHE bytes; an int: that many bytes; False: never).
     """
 
     def __init__(

@@ -45,6 +45,9 @@ NO_OFFSET_FIELDS: frozenset[tuple[str, str]] = frozenset(
         ("Budgets", "UpdatedDateUTC"),
     }
 )
+NO_OFFSET_BY_COLLECTION: dict[str, tuple[str, ...]] = {}
+for _collection, _field in sorted(NO_OFFSET_FIELDS):
+    NO_OFFSET_BY_COLLECTION[_collection] = (*NO_OFFSET_BY_COLLECTION.get(_collection, ()), _field)
 UNIT_FIELDS = ("UnitAmount", "UnitPrice")
 LINE_FIELDS = ("LineItems",)
 DETAIL_FIELDS = ("SalesDetails", "PurchaseDetails")
@@ -185,22 +188,33 @@ def wire_shape(collection: str, record: dict, *, unitdp: int | None = None) -> d
     """The record as Xero sends it, before encoding: *String siblings, the date form of each
     top-level timestamp, UnitAmount rounding unless unitdp=4."""
     siblings = STRING_SIBLINGS.get(collection, ())
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if key in siblings and value is not None:
-            if isinstance(value, datetime):
-                out[key] = value
+    no_offset = NO_OFFSET_BY_COLLECTION.get(collection, ())
+    round_units = unitdp != 4 and has_fine_units(record)
+    if not (siblings or no_offset or round_units):
+        return record
+    if siblings:
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            if key in siblings and value is not None:
+                if isinstance(value, datetime):
+                    out[key] = value
+                    out[key + "String"] = iso_string(value)
+                    continue
                 out[key + "String"] = iso_string(value)
-                continue
-            out[key + "String"] = iso_string(value)
-        if isinstance(value, datetime) and (collection, key) in NO_OFFSET_FIELDS:
-            out[key] = ms_date(value, offset=False)
-        elif unitdp != 4 and key in LINE_FIELDS and value:
-            out[key] = [_round_units(line) for line in value]
-        elif unitdp != 4 and key in DETAIL_FIELDS and value:
-            out[key] = _round_units(value)
-        else:
             out[key] = value
+    else:
+        out = dict(record)
+    for key in no_offset:
+        value = out.get(key)
+        if isinstance(value, datetime):
+            out[key] = ms_date(value, offset=False)
+    if round_units:
+        for key in LINE_FIELDS:
+            if out.get(key):
+                out[key] = [_round_units(line) for line in out[key]]
+        for key in DETAIL_FIELDS:
+            if out.get(key):
+                out[key] = _round_units(out[key])
     return out
 
 
@@ -250,3 +264,73 @@ def loads(body: bytes | str) -> Any:
     if isinstance(body, bytes | bytearray):
         body = body.decode("utf-8-sig")
     return json.loads(body, parse_float=Decimal)
+
+
+# -- records back from their wire form -----------------------------------------------------------
+# x-is-msdate and x-is-msdate-time property names across the spec (no name is both)
+DATE_FIELDS = frozenset(
+    {
+        "Date",
+        "DeliveryDate",
+        "DueDate",
+        "EndDate",
+        "EndOfYearLockDate",
+        "ExpectedArrivalDate",
+        "ExpectedPaymentDate",
+        "ExpiryDate",
+        "FullyPaidOnDate",
+        "JournalDate",
+        "NextScheduledDate",
+        "PaymentDueDate",
+        "Period",
+        "PeriodLockDate",
+        "PlannedPaymentDate",
+        "ReportingDate",
+        "StartDate",
+    }
+)
+DATETIME_FIELDS = frozenset({"CreatedDateUTC", "DateUTC", "UpdatedDateUTC"})
+SIBLING_KEYS = frozenset(
+    f"{field}String" for fields in STRING_SIBLINGS.values() for field in fields
+)
+EPOCH_DATE = date(1970, 1, 1)
+
+
+def _restore(obj: dict) -> dict:
+    for key in SIBLING_KEYS.intersection(obj):
+        del obj[key]
+    for key in DATE_FIELDS.intersection(obj):
+        value = obj[key]
+        if type(value) is str:
+            match = _MS_DATE.match(value)
+            if match:
+                obj[key] = EPOCH_DATE + timedelta(days=int(match.group(1)) // 86_400_000)
+    for key in DATETIME_FIELDS.intersection(obj):
+        value = obj[key]
+        if type(value) is str:
+            match = _MS_DATE.match(value)
+            if match:
+                obj[key] = EPOCH + timedelta(milliseconds=int(match.group(1)))
+    return obj
+
+
+_decoder = json.JSONDecoder(parse_float=Decimal, object_hook=_restore)
+
+
+def loads_record(data: bytes) -> dict:
+    """A record from dumps_record(..., unitdp=4) back to Python values: Decimal, date, aware
+    datetime, without the *String siblings."""
+    return _decoder.decode(data.decode("utf-8"))
+
+
+def has_fine_units(record: dict) -> bool:
+    """Whether a unit amount has more than 2 decimals (then unitdp=4 changes the wire form)."""
+    for line in record.get("LineItems") or ():
+        amount = line.get("UnitAmount")
+        if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:
+            return True
+    for key in DETAIL_FIELDS:
+        amount = (record.get(key) or {}).get("UnitPrice")
+        if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:
+            return True
+    return False
