@@ -39,9 +39,14 @@ def _environment(values: dict[str, str]):
 
 
 def _sandbox_env(server) -> dict[str, str]:
+    """The sandbox's credentials, its fast clock, and a state folder of its own so the demo
+    never touches the tokens or cursors of a real Xero connection."""
+    from pipelines.runner import state_home
+
     env = {k: v for k, v in server.env.items() if k.startswith("XERO_")}
-    for name in ("XERO_ACCESS_TOKEN", "XERO_REFRESH_TOKEN"):
-        env.setdefault(name, "")
+    env.setdefault("XERO_ACCESS_TOKEN", "")
+    env["XERO_RATE_LIMIT_TIME_SCALE"] = str(DEMO_TIME_SCALE)
+    env["XERO_WAREHOUSE_HOME"] = str(state_home() / "demo")
     return env
 
 
