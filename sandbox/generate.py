@@ -557,6 +557,7 @@ class Ledger:
         self.last_journal_created = datetime(2000, 1, 1, tzinfo=UTC)
         self.batch_stamps: list[datetime] = []
         self.tracking: list[tuple[dict, list[dict]]] = []
+        self.contact_names: dict[str, list[str]] | None = None  # built on first use
 
     # -- basics ------------------------------------------------------------------------------------
     def new_id(self) -> str:

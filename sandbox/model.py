@@ -604,8 +604,9 @@ class Operations:
         name = ref.get("Name")
         if not name:
             raise SandboxValidationError("A Contact must be specified for this type of transaction")
-        for contact in contacts.records():
-            if contact["Name"] == name:
+        for contact_id in self.contacts_named(name):
+            contact = contacts.get(contact_id)
+            if contact is not None and contact["Name"] == name:
                 return contact
         return self.create_contact({"Name": name})
 
@@ -716,12 +717,7 @@ class Operations:
         name = (payload.get("Name") or "").strip()
         if not name:
             raise SandboxValidationError("The contact name must be specified")
-        for other in self.coll("Contacts").records():
-            if other["Name"] == name and other.get("ContactStatus") != "ARCHIVED":
-                raise SandboxValidationError(
-                    f"The contact name {name} is already assigned to another contact. "
-                    "The contact name must be unique across all active contacts."
-                )
+        self.check_unique_name(name, None)
         record = {
             "ContactID": self.ledger.new_id(),
             "ContactStatus": "ACTIVE",
@@ -740,18 +736,62 @@ class Operations:
             if key not in ("ContactID", "UpdatedDateUTC", "Balances"):
                 record[key] = value
         record["Name"] = name
-        return self.save("Contacts", record, "CREATE")
+        self.save("Contacts", record, "CREATE")
+        self.index_contact(record)
+        return record
 
     def update_contacts(self, record_id: str, changes: dict) -> dict:
         record = self.load("Contacts", record_id)
-        if "Name" in changes and not (changes["Name"] or "").strip():
-            raise SandboxValidationError("The contact name must be specified")
+        old_name = record["Name"]
+        if "Name" in changes:
+            name = (changes["Name"] or "").strip()
+            if not name:
+                raise SandboxValidationError("The contact name must be specified")
+            changes = {**changes, "Name": name}
+            if name != old_name:
+                self.check_unique_name(name, record["ContactID"])
         for key, value in changes.items():
             if key not in ("ContactID", "UpdatedDateUTC", "Balances"):
                 record[key] = value
         if record.get("ContactStatus") not in ("ACTIVE", "ARCHIVED", "GDPRREQUEST"):
             raise SandboxValidationError("Invalid ContactStatus")
-        return self.save("Contacts", record, "UPDATE")
+        self.save("Contacts", record, "UPDATE")
+        self.index_contact(record, old_name)
+        return record
+
+    def contacts_named(self, name: str) -> list[str]:
+        """Ids of the contacts with this name (an index kept with the ledger)."""
+        index = self.ledger.contact_names
+        if index is None:
+            index = {}
+            for contact in self.coll("Contacts").records():
+                index.setdefault(contact["Name"], []).append(contact["ContactID"])
+            self.ledger.contact_names = index
+        return list(index.get(name, ()))
+
+    def index_contact(self, contact: dict, old_name: str | None = None) -> None:
+        index = self.ledger.contact_names
+        if index is None:
+            return
+        if old_name is not None and contact["ContactID"] in index.get(old_name, ()):
+            index[old_name].remove(contact["ContactID"])
+        ids = index.setdefault(contact["Name"], [])
+        if contact["ContactID"] not in ids:
+            ids.append(contact["ContactID"])
+
+    def check_unique_name(self, name: str, contact_id: str | None) -> None:
+        for other_id in self.contacts_named(name):
+            other = self.coll("Contacts").get(other_id)
+            if (
+                other_id != contact_id
+                and other is not None
+                and other["Name"] == name
+                and other.get("ContactStatus") != "ARCHIVED"
+            ):
+                raise SandboxValidationError(
+                    f"The contact name {name} is already assigned to another contact. "
+                    "The contact name must be unique across all active contacts."
+                )
 
     # invoices
     def create_invoices(self, payload: dict) -> dict:

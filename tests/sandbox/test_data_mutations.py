@@ -338,3 +338,22 @@ def test_bank_transactions_transfers_and_manual_journals_post(sb, events):
         manual["ManualJournalID"],
     } <= sources
     assert_journals_consistent(tenant)
+
+
+def test_contact_names_stay_unique_across_renames(sb):
+    tenant = sb.tenants[0]
+    first = tenant.create("Contacts", {"Name": "Ørsted Tømrer ApS"})
+    tenant.update("Contacts", first["ContactID"], {"Name": "Ørsted Snedker ApS"})
+    second = tenant.create("Contacts", {"Name": "Ørsted Tømrer ApS"})
+    assert second["ContactID"] != first["ContactID"]
+    with pytest.raises(SandboxValidationError):
+        tenant.create("Contacts", {"Name": "Ørsted Snedker ApS"})
+    with pytest.raises(SandboxValidationError):
+        tenant.update("Contacts", second["ContactID"], {"Name": "Ørsted Snedker ApS"})
+    invoice = tenant.create(
+        "Invoices", {"Type": "ACCREC", "Contact": {"Name": "Ørsted Snedker ApS"}, "LineItems": []}
+    )
+    assert invoice["Contact"]["ContactID"] == first["ContactID"]
+    tenant.archive("Contacts", first["ContactID"])
+    third = tenant.create("Contacts", {"Name": "Ørsted Snedker ApS"})
+    assert third["ContactID"] not in (first["ContactID"], second["ContactID"])
