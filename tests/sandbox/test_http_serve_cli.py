@@ -4,10 +4,11 @@ the tool at it, answers over HTTP, and stops cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -15,19 +16,32 @@ import httpx
 SERVE = "from pipelines.cli import main; main()"
 
 
-def _read_until(process: subprocess.Popen, marker: str, timeout: float = 60) -> list[str]:
-    lines, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.5)
-        if not ready:
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if marker in line:
-            return lines
-    raise AssertionError(f"no {marker!r} in the output: {lines}")
+class _Output:
+    """The process's output lines, read in a thread (so a buffered line is never left
+    waiting behind a select())."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, args=(process,), daemon=True).start()
+
+    def _pump(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def until(self, marker: str, timeout: float = 60) -> list[str]:
+        seen, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            seen.append(line)
+            if marker in line:
+                return seen
+        raise AssertionError(f"no {marker!r} in the output: {seen}")
 
 
 def test_serve_prints_exports_serves_and_stops_on_ctrl_c():
@@ -53,7 +67,8 @@ def test_serve_prints_exports_serves_and_stops_on_ctrl_c():
         env=os.environ.copy(),
     )
     try:
-        lines = _read_until(process, "serving")
+        output = _Output(process)
+        lines = output.until("serving")
         exports = dict(
             line[len("export ") :].split("=", 1) for line in lines if line.startswith("export ")
         )
@@ -63,6 +78,7 @@ def test_serve_prints_exports_serves_and_stops_on_ctrl_c():
             "XERO_CLIENT_ID",
             "XERO_CLIENT_SECRET",
             "XERO_REFRESH_TOKEN",
+            "XERO_RATE_LIMIT_TIME_SCALE",
         }
         info = httpx.get(f"{exports['XERO_API_URL']}/_sandbox", timeout=30).json()
         assert len(info["tenants"]) == 1 and info["limits"]["time_scale"] == 60
@@ -88,9 +104,8 @@ def test_serve_prints_exports_serves_and_stops_on_ctrl_c():
         )
         assert organisation.status_code == 200
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-        assert process.returncode == 0, output
-        assert "sandbox stopped" in output
+        assert process.wait(timeout=30) == 0
+        assert "sandbox stopped" in output.until("sandbox stopped", timeout=10)[-1]
     finally:
         if process.poll() is None:
             process.kill()
