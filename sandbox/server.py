@@ -154,6 +154,7 @@ def serve_command(args) -> int:
     points the tool at them, serve until Ctrl-C."""
     from pipelines.errors import ConfigurationError
     from sandbox.model import Sandbox
+    from sandbox.webhooks import WebhookDeliveryError, sender_from_env
 
     scale = _scale(str(args.scale))
     if not isinstance(scale, int) and scale not in ("small", "medium", "large"):
@@ -192,6 +193,12 @@ def serve_command(args) -> int:
     for name, value in sandbox_env(base_url, runtime.identity, args.time_scale).items():
         print(f"export {name}={value}")
     print(f"\n# consent page: {base_url}/connect/authorize   control: {base_url}/_sandbox")
+    try:
+        webhooks = sender_from_env(sb, base_url)
+    except WebhookDeliveryError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if webhooks is not None:
+        print(f"# sending webhooks to {webhooks.url}")
     print("serving; press Ctrl-C to stop", flush=True)
     config = _config(app, log_level="info" if getattr(args, "verbose", False) else "warning")
     try:
