@@ -1340,7 +1340,7 @@ class TenantGenerator:
         self.customers: list[dict] = []
         self.suppliers: list[dict] = []
         self.items: list[dict] = []
-        self.invoice_count = max(int(rows / ROWS_PER_INVOICE), 40)
+        self.invoice_count = max(int(rows / ROWS_PER_INVOICE), 60)
         self.last_sale: dict | None = None
 
     # -- helpers -----------------------------------------------------------------------------------
