@@ -558,6 +558,7 @@ class Ledger:
         self.batch_stamps: list[datetime] = []
         self.tracking: list[tuple[dict, list[dict]]] = []
         self.contact_names: dict[str, list[str]] | None = None  # built on first use
+        self.deleted_accounts: dict[str, dict] = {}
 
     # -- basics ------------------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -568,7 +569,11 @@ class Ledger:
         return self.counters[series]
 
     def account(self, code: str) -> dict:
-        return self.accounts_by_code[code]
+        """The account with this code; a deleted one still answers for older documents."""
+        account = self.accounts_by_code.get(code) or self.deleted_accounts.get(code)
+        if account is None:
+            raise KeyError(f"no account with code {code!r}")
+        return account
 
     def tax_rate(self, tax_type: str | None) -> Decimal:
         spec = self.taxes.get(tax_type or "")

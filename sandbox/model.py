@@ -1435,7 +1435,9 @@ class Operations:
             if collection == "Accounts":
                 if record.get("SystemAccount"):
                     raise SandboxValidationError("System accounts cannot be deleted")
-                self.ledger.accounts_by_code.pop(record.get("Code"), None)
+                removed = self.ledger.accounts_by_code.pop(record.get("Code"), None)
+                if removed is not None:
+                    self.ledger.deleted_accounts[removed["Code"]] = removed
             self.coll(collection)._remove(self.coll(collection)._record_id(record))
             if collection == "Accounts":
                 self.ledger.refresh_bank_accounts()
@@ -1564,6 +1566,9 @@ class Operations:
         if collection == "Accounts" and record.get("SystemAccount"):
             raise SandboxValidationError("System accounts cannot be archived")
         record[field] = "ARCHIVED"
+        if collection == "Accounts" and record.get("Code") in self.ledger.accounts_by_code:
+            self.ledger.accounts_by_code[record["Code"]] = record
+            self.ledger.refresh_bank_accounts()
         if collection == "TrackingCategories":
             self.tenant._store(collection, record, "UPDATE")
             return record

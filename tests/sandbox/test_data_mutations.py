@@ -357,3 +357,24 @@ def test_contact_names_stay_unique_across_renames(sb):
     tenant.archive("Contacts", first["ContactID"])
     third = tenant.create("Contacts", {"Name": "Ørsted Snedker ApS"})
     assert third["ContactID"] not in (first["ContactID"], second["ContactID"])
+
+
+def test_documents_outlive_a_deleted_account(sb):
+    tenant = sb.tenants[0]
+    manual = next(
+        m for m in tenant.collection("ManualJournals").records() if m["Status"] == "POSTED"
+    )
+    code = manual["JournalLines"][0]["AccountCode"]
+    account = next(a for a in tenant.collection("Accounts").records() if a["Code"] == code)
+    tenant.delete("Accounts", account["AccountID"])
+    tenant.void("ManualJournals", manual["ManualJournalID"])
+    reversal = max(
+        (
+            j
+            for j in tenant.collection("Journals").records()
+            if j["SourceID"] == manual["ManualJournalID"]
+        ),
+        key=lambda j: j["JournalNumber"],
+    )
+    assert account["AccountID"] in {line["AccountID"] for line in reversal["JournalLines"]}
+    assert_journals_consistent(tenant)
