@@ -267,7 +267,7 @@ def _finish_pending(pipeline, target: Destination, display) -> None:
     display.step("loading what a previous run left pending")
     try:
         if pipeline.list_extracted_load_packages():
-            pipeline.normalize(loader_file_format=loader_file_format(target))
+            pipeline.normalize()
         pipeline.load()
     except Exception as exc:  # noqa: BLE001 - any failure here means: abort the package
         logger.warning("aborting a pending load package that failed to load: %s", _one_line(exc))

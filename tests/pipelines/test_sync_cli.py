@@ -53,3 +53,51 @@ def test_unreachable_database():
 def test_no_credentials():
     result = run_cli("sync", "--destination", "duckdb:///w.duckdb")
     assert_one_line_error(result, "credentials")
+
+
+@pytest.fixture
+def sandbox_env():
+    from sandbox.model import Sandbox
+    from sandbox.server import running_sandbox
+
+    sb = Sandbox(tenants=2, scale="small", seed=3)
+    with running_sandbox(sb, time_scale=1000.0, limits=True) as server:
+        yield sb, {**server.env, "XERO_RATE_LIMIT_TIME_SCALE": "1000"}
+
+
+def test_wrong_credentials(sandbox_env):
+    _, env = sandbox_env
+    env = {**env, "XERO_CLIENT_SECRET": "not-the-secret", "XERO_REFRESH_TOKEN": ""}
+    result = run_cli("sync", "--destination", "duckdb:///w.duckdb", env=env)
+    line = assert_one_line_error(result)
+    assert "not-the-secret" not in result.stderr + result.stdout
+    assert line
+
+
+def test_unknown_tenant_names_the_connected_ones(sandbox_env):
+    sb, env = sandbox_env
+    name = sb.tenants[0].name
+    result = run_cli(
+        "sync", "--tenant", name.upper(), "--destination", "duckdb:///w.duckdb", env=env
+    )
+    assert_one_line_error(result, "unknown tenant", repr(name))
+
+
+def test_sync_one_tenant_one_resource(sandbox_env, tmp_path):
+    sb, env = sandbox_env
+    tenant = sb.tenants[1]
+    result = run_cli(
+        "sync",
+        "--tenant",
+        tenant.name,
+        "--resource",
+        "currencies",
+        "--destination",
+        f"duckdb:///{tmp_path / 'w.duckdb'}",
+        "--no-progress",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "currencies" in result.stdout
+    assert tenant.name in result.stdout
+    assert sb.tenants[0].name not in result.stdout

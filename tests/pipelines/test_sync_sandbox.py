@@ -366,22 +366,27 @@ def test_daily_limit_stops_one_tenant_and_the_next_run_completes(monkeypatch, sb
         assert_matches_truth(destination, sb, only=CORE)
 
 
-def test_crash_during_load_loses_nothing(monkeypatch, sb, tmp_path):
-    """The process dies after the rows were extracted and while they load: the next run
-    loads the pending package first, then syncs on, and the warehouse is complete."""
+@pytest.mark.parametrize("step", ["normalize", "load"])
+def test_crash_between_extract_and_load_loses_nothing(monkeypatch, sb, tmp_path, step):
+    """The process dies after the rows were extracted (before normalizing, or while
+    loading): the next run finishes the pending package first, then syncs on."""
+    import dlt
     from dlt.load import Load
 
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    target, name = (
+        (dlt.Pipeline, "normalize") if step == "normalize" else (Load, "complete_package")
+    )
     with served(monkeypatch, sb):
-        original = Load.complete_package
+        original = getattr(target, name)
 
         def crash(self, *args, **kwargs):
-            raise KeyboardInterrupt("killed while loading")
+            raise KeyboardInterrupt(f"killed during {step}")
 
-        monkeypatch.setattr(Load, "complete_package", crash)
+        monkeypatch.setattr(target, name, crash)
         with pytest.raises(KeyboardInterrupt):
             sync(destination=destination, resources=list(CORE))
-        monkeypatch.setattr(Load, "complete_package", original)
+        monkeypatch.setattr(target, name, original)
         result = sync(destination=destination, resources=list(CORE))
         assert result.ok, result.errors
         assert_matches_truth(destination, sb, only=CORE)
