@@ -449,3 +449,23 @@ def test_unknown_tenant_suggests_close_names(monkeypatch, sb, tmp_path):
     with served(monkeypatch, sb), pytest.raises(ConfigurationError) as error:
         sync(destination=f"duckdb:///{tmp_path / 'w.duckdb'}", tenants=[name.lower()])
     assert repr(name) in str(error.value)
+
+
+def test_new_fields_become_columns_and_forbidden_journals_are_skipped(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    tenant = sb.tenants[0]
+    with served(monkeypatch, sb) as server:
+        server.faults.add("status", status=403, path="/Journals", count=None)
+        result = sync(destination=destination, resources=["contacts", "journals"])
+        assert result.ok, result.errors
+        assert result.tables[(tenant.tenant_id, "journals")].rows == 0
+        contact = next(iter(tenant.collection("Contacts").records()))
+        tenant.update("Contacts", contact["ContactID"], {"LoyaltyTier": "Gold"})
+        result = sync(destination=destination, resources=["contacts"])
+        assert result.ok, result.errors
+        rows = query(
+            destination,
+            "select loyalty_tier from xero.contacts where contact_id = %s",
+            contact["ContactID"],
+        )
+        assert rows == [("Gold",)]
