@@ -241,8 +241,10 @@ def _status(tracker) -> str:
 
 def _snapshot(tracker, client) -> list[tuple]:
     stats = client.stats
+    with tracker.lock:
+        resources = sorted(tracker.resources.items())
     rows = []
-    for name, p in sorted(tracker.resources.items()):
+    for name, p in resources:
         status = p.error and "error" or p.skipped and "skipped" or ("done" if p.done else "...")
         rows.append((name, p.rows, p.requests, status, stats.min_remaining, stats.day_remaining))
     return rows

@@ -213,7 +213,7 @@ class _Reader:
                 if pagination:
                     expected = pagination.get("itemCount")
                 for row in rows:
-                    seen.add(row[c.primary_key])
+                    seen.add(row.get(c.primary_key))
                     value = row.get(c.cursor)
                     if isinstance(value, datetime) and (newest is None or value > newest):
                         newest = value
@@ -257,7 +257,7 @@ class _Reader:
         rows = self._rows(c, self._get(c, c.path, dict(c.params), since))
         yield rows
         if complete:
-            self._seen(c, {row[c.primary_key] for row in rows})
+            self._seen(c, {row.get(c.primary_key) for row in rows})
         self._advance(c, _newest(rows, c.cursor))
 
     def _journals(self, c: Collection):
@@ -279,7 +279,7 @@ class _Reader:
         page = 1
         while True:
             rows = self._rows(c, self._get(c, c.path, {**dict(c.params), "page": page}, None))
-            seen.update(row[c.primary_key] for row in rows)
+            seen.update(row.get(c.primary_key) for row in rows)
             changed = [row for row in rows if _changed_since(row.get(c.cursor), since)]
             newest = max(filter(None, [newest, _newest(rows, c.cursor)]), default=None)
             if changed:
@@ -294,7 +294,7 @@ class _Reader:
         rows = self._rows(c, self._get(c, c.path, dict(c.params), None))
         yield rows
         if c.primary_key:
-            self._seen(c, {row[c.primary_key] for row in rows})
+            self._seen(c, {row.get(c.primary_key) for row in rows})
 
     def _by_ids(self, c: Collection, ids: list[str]):
         from pipelines.xero.client import XeroNotFoundError
