@@ -1,7 +1,7 @@
 """Start the Dagster UI (webserver + daemon) on this code location.
 
-`xero-warehouse demo --dagster` calls `start_dagster_ui(env, port)`; the same function
-serves the tests that drive the real webserver.
+`xero-warehouse demo --dagster` calls `run_dagster_ui(env, port)` (blocks until Ctrl-C);
+`start_dagster_ui` also serves the tests that drive the real webserver.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -46,7 +46,8 @@ def start_dagster_ui(
 
     `env` is laid over the current environment: the XERO_* variables (for the sandbox:
     `srv.env`) and XERO_WAREHOUSE_DESTINATION. DAGSTER_HOME defaults to
-    `$XERO_WAREHOUSE_HOME/dagster`. Stop it with `stop_dagster_ui(process)`.
+    `$XERO_WAREHOUSE_HOME/dagster`; its output goes to `log_file` (default
+    `$DAGSTER_HOME/dagster-dev.log`). Stop it with `stop_dagster_ui(process)`.
     """
     home = prepare_dagster_home(dagster_home or default_dagster_home(env))
     process_env = {
@@ -60,15 +61,19 @@ def start_dagster_ui(
         "-m", CODE_LOCATION_MODULE,
         "--host", host, "--port", str(port),
     ]  # fmt: skip
-    output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    log_file = log_file or home / "dagster-dev.log"
+    output = open(log_file, "ab")  # noqa: SIM115 - handed to the child process
     logger.info("starting the Dagster UI on http://%s:%d (DAGSTER_HOME=%s)", host, port, home)
-    return subprocess.Popen(
-        command,
-        env=process_env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    try:
+        return subprocess.Popen(
+            command,
+            env=process_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        output.close()
 
 
 def wait_for_dagster_ui(
@@ -79,7 +84,9 @@ def wait_for_dagster_ui(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"dagster dev exited with code {process.returncode}")
+            raise RuntimeError(
+                f"dagster dev exited with code {process.returncode}; see its log in DAGSTER_HOME"
+            )
         if _location_loaded(url):
             return url
         time.sleep(1)
@@ -112,3 +119,23 @@ def stop_dagster_ui(process: subprocess.Popen, timeout: float = 30) -> None:
         process.wait(timeout=timeout)
     except ProcessLookupError:
         pass
+
+
+def run_dagster_ui(
+    env: Mapping[str, str],
+    port: int = 3000,
+    dagster_home: Path | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> int:
+    """Start the UI, call `announce(url)` once it is up, serve until interrupted (Ctrl-C)
+    or until `dagster dev` exits; returns its exit code (0 when interrupted)."""
+    process = start_dagster_ui(env, port, dagster_home)
+    try:
+        url = wait_for_dagster_ui(process, port)
+        if announce:
+            announce(url)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_dagster_ui(process)

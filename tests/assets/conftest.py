@@ -1,23 +1,21 @@
-"""A running Xero sandbox with the environment pointing at it, and a DuckDB warehouse."""
-
-from datetime import date
+"""The sandbox served over HTTP with the environment pointing at it, a DuckDB warehouse and
+a temporary Dagster instance."""
 
 import dagster as dg
 import pytest
+from sandbox_fixtures import SANDBOX_TIME_SCALE
 
-from assets.resources import XeroWarehouseResource
-from sandbox.model import Sandbox
-from sandbox.server import running_sandbox
+from assets.resources import XeroApiResource, XeroWarehouseResource
 
 
 @pytest.fixture
-def xero(monkeypatch):
-    """Two small tenants served over HTTP, rate limits on (windows 60 times faster)."""
-    sandbox = Sandbox(tenants=2, scale="small", seed=42, anchor=date(2026, 10, 31))
-    with running_sandbox(sandbox, time_scale=60) as server:
-        for name, value in server.env.items():
-            monkeypatch.setenv(name, value)
-        yield server
+def xero(sandbox_server, monkeypatch):
+    """`sandbox_server` (two small tenants, limits on) with XERO_* pointing at it and the
+    client pacing on the sandbox's faster clock."""
+    for name, value in sandbox_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("XERO_RATE_LIMIT_TIME_SCALE", str(SANDBOX_TIME_SCALE))
+    return sandbox_server
 
 
 @pytest.fixture
@@ -26,7 +24,13 @@ def warehouse(tmp_path) -> XeroWarehouseResource:
 
 
 @pytest.fixture
+def xero_api() -> XeroApiResource:
+    return XeroApiResource()
+
+
+@pytest.fixture
 def instance():
+    # build_sensor_context and materialize do not hand the instance to partition loading
     with (
         dg.instance_for_test() as instance,
         dg.partition_loading_context(dynamic_partitions_store=instance),

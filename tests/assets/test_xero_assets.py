@@ -17,6 +17,7 @@ from assets.xero import (
 )
 from pipelines.webhook_events import EventStore
 from pipelines.xero.settings import COLLECTIONS
+from sandbox.ground_truth import collection_truth
 
 TABLES = xero_tables()
 RAW = build_xero_assets(TABLES)
@@ -66,7 +67,7 @@ def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, inst
     assert all(e.partition == tenant.tenant_id for e in result.get_asset_materialization_events())
 
     invoices = metadata(result, "invoices")
-    expected = len(tenant.collection("Invoices"))
+    expected = collection_truth(tenant, "Invoices").count
     assert invoices["tenant_row_count"] == tenant_rows(warehouse, "invoices", tenant.tenant_id)
     assert invoices["tenant_row_count"] == expected
     assert invoices["rows_loaded"] == expected
@@ -96,7 +97,7 @@ def test_second_sync_is_incremental_and_keeps_keys_unique(xero, warehouse, insta
     assert second.success
     invoices = metadata(second, "invoices")
     assert 1 <= invoices["rows_loaded"] < metadata(first, "invoices")["rows_loaded"]
-    assert invoices["tenant_row_count"] == len(tenant.collection("Invoices"))
+    assert invoices["tenant_row_count"] == collection_truth(tenant, "Invoices").count
     assert checks(second)[("invoices", NO_DUPLICATE_KEYS)]
     assert checks(second)[("invoices", ROW_COUNT_NOT_DROPPED)]
     reference = warehouse.query(
@@ -123,7 +124,7 @@ def test_full_refresh_marks_rows_deleted_in_xero(xero, warehouse, instance, how)
     assert result.success
     accounts = metadata(result, "accounts")
     assert accounts["full_refresh"] is True
-    assert accounts["tenant_row_count"] == before - 1 == len(tenant.collection("Accounts"))
+    assert accounts["tenant_row_count"] == before - 1 == collection_truth(tenant, "Accounts").count
     assert checks(result)[("accounts", ROW_COUNT_NOT_DROPPED)]
 
 
@@ -198,6 +199,6 @@ def test_money_arrives_as_decimal(xero, warehouse, instance):
     total = warehouse.query(
         "select sum(amount_due) from xero.invoices where tenant_id = ?", (tenant.tenant_id,)
     )[0][0]
-    expected = sum(r["AmountDue"] for r in tenant.collection("Invoices").records())
+    expected = collection_truth(tenant, "Invoices").money["AmountDue"]
     assert isinstance(total, Decimal)
     assert total == expected

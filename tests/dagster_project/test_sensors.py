@@ -5,7 +5,6 @@ import uuid
 import dagster as dg
 import pytest
 
-from assets.resources import XeroApiResource
 from dagster_project.definitions import build_definitions
 from pipelines.webhook_events import EventStore
 
@@ -13,16 +12,6 @@ from pipelines.webhook_events import EventStore
 @pytest.fixture(scope="module")
 def definitions() -> dg.Definitions:
     return build_definitions()
-
-
-@pytest.fixture
-def instance():
-    # build_sensor_context does not hand the instance to partition key validation
-    with (
-        dg.instance_for_test() as instance,
-        dg.partition_loading_context(dynamic_partitions_store=instance),
-    ):
-        yield instance
 
 
 def sensor(definitions, name: str) -> dg.SensorDefinition:
@@ -133,10 +122,44 @@ def test_webhook_sensor_leaves_a_tenant_whose_webhook_run_is_in_progress(definit
     assert [r.partition_key for r in result.run_requests] == ["tenant-b"]
 
 
-# xero_tenants_sensor (needs /connections: see test_tenants_sensor below)
+# xero_tenants_sensor
 
 
-def test_tenants_sensor_needs_xero_credentials(definitions, instance):
-    context = context_for(definitions, instance, resources={"xero_api": XeroApiResource()})
-    with pytest.raises(Exception, match="(?i)xero|credential|token"):
+def test_tenants_sensor_adds_connected_tenants_and_runs_their_first_sync(
+    definitions, instance, xero, xero_api
+):
+    tenants = sorted(t.tenant_id for t in xero.sandbox.tenants)
+    tenants_sensor = sensor(definitions, "xero_tenants_sensor")
+    context = context_for(definitions, instance, resources={"xero_api": xero_api})
+    # called directly: evaluate_tick checks the run requests' partitions before the daemon
+    # would have added them
+    result = tenants_sensor(context)
+    [add] = result.dynamic_partitions_requests
+    assert add.partitions_def_name == "tenants"
+    assert sorted(add.partition_keys) == tenants
+    assert sorted(r.partition_key for r in result.run_requests) == tenants
+    assert {r.run_key for r in result.run_requests} == {f"first-sync:{t}" for t in tenants}
+
+    instance.add_dynamic_partitions("tenants", tenants)
+    again = tenants_sensor.evaluate_tick(
+        context_for(definitions, instance, resources={"xero_api": xero_api})
+    )
+    assert not again.run_requests and not again.dynamic_partitions_requests
+    assert "2 tenants, none added or removed" in again.skip_message
+
+
+def test_tenants_sensor_removes_disconnected_tenants(definitions, instance, xero, xero_api):
+    tenants = sorted(t.tenant_id for t in xero.sandbox.tenants)
+    instance.add_dynamic_partitions("tenants", [*tenants, "gone-tenant"])
+    result = sensor(definitions, "xero_tenants_sensor").evaluate_tick(
+        context_for(definitions, instance, resources={"xero_api": xero_api})
+    )
+    [delete] = result.dynamic_partitions_requests
+    assert list(delete.partition_keys) == ["gone-tenant"]
+    assert not result.run_requests
+
+
+def test_tenants_sensor_needs_xero_credentials(definitions, instance, xero_api):
+    context = context_for(definitions, instance, resources={"xero_api": xero_api})
+    with pytest.raises(Exception, match="(?i)credential|XERO_"):
         sensor(definitions, "xero_tenants_sensor").evaluate_tick(context)
