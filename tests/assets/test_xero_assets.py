@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from assets.partitions import FULL_REFRESH_TAG
+from assets.resources import XeroWarehouseResource
 from assets.xero import (
     NO_DUPLICATE_KEYS,
     ROW_COUNT_NOT_DROPPED,
@@ -202,3 +203,16 @@ def test_money_arrives_as_decimal(xero, warehouse, instance):
     expected = collection_truth(tenant, "Invoices").money["AmountDue"]
     assert isinstance(total, Decimal)
     assert total == expected
+
+
+@pytest.mark.postgres
+def test_sync_into_postgres(xero, postgres_url, instance):
+    warehouse = XeroWarehouseResource(destination=postgres_url)
+    tenant = xero.sandbox.tenants[1]
+    keys = [dg.AssetKey(["xero", "invoices"]), dg.AssetKey(["xero", "accounts"])]
+    result = sync(instance, warehouse, tenant.tenant_id, keys=keys)
+    assert result.success
+    assert metadata(result, "invoices")["tenant_row_count"] == (
+        collection_truth(tenant, "Invoices").count
+    )
+    assert all(checks(result).values())
