@@ -159,15 +159,15 @@ def screenshot_asset_graph(url: str, tmp_path) -> list:
         pytest.skip("chromium is not installed (apt-get install -y chromium): no screenshot")
     expanded = urlencode({"expanded": "global@global:xero,global@global:reporting"})
     pages = {
-        "asset-graph.png": f"{url}/asset-groups",
-        "asset-graph-expanded.png": f"{url}/asset-groups?{expanded}",
+        "asset-graph.png": (f"{url}/asset-groups", "1600,1000"),
+        "asset-graph-expanded.png": (f"{url}/asset-groups?{expanded}", "1600,3000"),
     }
     shots = []
-    for name, page in pages.items():
+    for name, (page, size) in pages.items():
         target = tmp_path / name
         subprocess.run(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             "--window-size=1600,1000", "--virtual-time-budget=20000",
+             f"--window-size={size}", "--virtual-time-budget=20000",
              f"--screenshot={target}", page],
             capture_output=True, timeout=120,
         )  # fmt: skip
