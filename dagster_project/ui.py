@@ -24,10 +24,26 @@ INSTANCE_TEMPLATE = Path(__file__).with_name("dagster.yaml")
 
 
 def prepare_dagster_home(home: Path) -> Path:
-    """Create `home` with the project's dagster.yaml (telemetry off, concurrency limits)."""
+    """Create `home` with the project's dagster.yaml (telemetry off, concurrency limits)
+    and the warehouse pool's limit in place."""
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(INSTANCE_TEMPLATE, home / "dagster.yaml")
+    initialize_warehouse_pool(home)
     return home
+
+
+def initialize_warehouse_pool(home: Path) -> None:
+    """Store the warehouse pool's limit (dagster.yaml's default_limit) unless one is set.
+    The run queue does not limit a pool it has never seen on its first pass, which could
+    start two DuckDB writers at once."""
+    from dagster import DagsterInstance
+
+    from assets.partitions import WAREHOUSE_POOL
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        if WAREHOUSE_POOL not in {limit.name for limit in storage.get_pool_limits()}:
+            storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
 
 
 def default_dagster_home(env: Mapping[str, str]) -> Path:

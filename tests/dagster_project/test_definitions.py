@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from dagster_project.definitions import build_definitions, defs
+from dagster_project.ui import prepare_dagster_home
 from pipelines.models import discover_models
 from pipelines.xero.settings import COLLECTIONS
 
@@ -124,3 +125,15 @@ def _reporting_keys(definitions):
         for key in definitions.resolve_asset_graph().get_all_asset_keys()
         if key.path[0] == "reporting"
     ]
+
+
+def test_a_prepared_dagster_home_limits_the_warehouse_pool(tmp_path):
+    home = prepare_dagster_home(tmp_path / "dagster_home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
+        assert limits == {"xero_warehouse": 1}
+        instance.event_log_storage.set_concurrency_slots("xero_warehouse", 8)
+    prepare_dagster_home(home)  # a limit set by the operator (PostgreSQL) is kept
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
+        assert limits == {"xero_warehouse": 8}
