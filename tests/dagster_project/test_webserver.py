@@ -62,6 +62,26 @@ query($path: [String!]!) {
 
 ASSET_GROUPS = "{ assetNodes { groupName } }"
 
+REPOSITORIES = (
+    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+)
+
+LATEST_MATERIALIZATIONS = """
+query($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    ... on AssetNode {
+      assetMaterializations(limit: 2) {
+        partition
+        metadataEntries { label ... on BoolMetadataEntry { boolValue } }
+      }
+    }
+  }
+}"""
+
+ACTIVE_RUNS = """
+{ runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING]}) {
+    ... on Runs { results { runId } } } }"""
+
 FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
@@ -121,6 +141,17 @@ def wait_for_backfill(url: str, backfill_id: str, timeout: float = 600) -> str:
     raise AssertionError(f"backfill {backfill_id} still running after {timeout:.0f} s")
 
 
+def wait_until_idle(url: str, timeout: float = 300) -> None:
+    """Until no run is queued or in progress (the reporting sensor starts one after syncs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = graphql(url, ACTIVE_RUNS)["runsOrError"]["results"]
+        if not runs:
+            return
+        time.sleep(2)
+    raise AssertionError(f"runs still active after {timeout:.0f} s")
+
+
 def test_backfill_of_two_tenants_through_the_webserver(dagster_ui, tmp_path):
     url, tenants = dagster_ui
     params = {
@@ -149,6 +180,35 @@ def test_backfill_of_two_tenants_through_the_webserver(dagster_ui, tmp_path):
     groups = {node["groupName"] for node in graphql(url, ASSET_GROUPS)["assetNodes"]}
     assert groups == {"xero", "reporting"}
 
+    # then a full refresh of both tenants: a backfill of the full-refresh job's partitions
+    repository = graphql(url, REPOSITORIES)["repositoriesOrError"]["nodes"][0]
+    params = {
+        "selector": {
+            "partitionSetName": "xero_full_refresh_job_partition_set",
+            "repositorySelector": {
+                "repositoryName": repository["name"],
+                "repositoryLocationName": repository["location"]["name"],
+            },
+        },
+        "partitionNames": tenants,
+        "fromFailure": False,
+    }
+    launched = graphql(url, LAUNCH_BACKFILL, params=params)["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    assert wait_for_backfill(url, launched["backfillId"]) == "COMPLETED_SUCCESS"
+    runs = graphql(url, BACKFILL_RUNS, id=launched["backfillId"])["runsOrError"]["results"]
+    assert len(runs) == 2
+    assert all({"key": "xero/full_refresh", "value": "true"} in run["tags"] for run in runs)
+    latest = graphql(url, LATEST_MATERIALIZATIONS, path=["xero", "invoices"])["assetNodeOrError"]
+    flags = {
+        event["partition"]: entry["boolValue"]
+        for event in latest["assetMaterializations"]
+        for entry in event["metadataEntries"]
+        if entry["label"] == "full_refresh"
+    }
+    assert flags == dict.fromkeys(tenants, True)
+
+    wait_until_idle(url)  # a live run keeps the page busy and the screenshot waiting
     screenshot_asset_graph(url, tmp_path)
 
 
@@ -169,7 +229,7 @@ def screenshot_asset_graph(url: str, tmp_path) -> list:
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              f"--window-size={size}", "--virtual-time-budget=20000",
              f"--screenshot={target}", page],
-            capture_output=True, timeout=120,
+            capture_output=True, timeout=180,
         )  # fmt: skip
         assert target.stat().st_size > 20_000, f"{name} looks blank"
         shots.append(target)
