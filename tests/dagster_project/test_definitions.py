@@ -137,3 +137,15 @@ def test_a_prepared_dagster_home_limits_the_warehouse_pool(tmp_path):
     with dg.DagsterInstance.from_config(str(home)) as instance:
         limits = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
         assert limits == {"xero_warehouse": 8}
+
+
+def test_freshness_job_checks_every_raw_table(definitions):
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("tenants", ["tenant-a"])
+        result = definitions.resolve_job_def("xero_freshness_job").execute_in_process(
+            instance=instance
+        )
+    evaluations = result.get_asset_check_evaluations()
+    assert result.success
+    assert {e.asset_key.path[-1] for e in evaluations} == {c.name for c in COLLECTIONS}
+    assert not any(e.passed for e in evaluations)  # nothing synced yet
