@@ -24,6 +24,7 @@ from pipelines.xero import settings
 logger = logging.getLogger(__name__)
 
 RECONCILE_BATCH = 500
+DUCKDB_MEMORY_LIMIT = "256MB"
 
 
 @dataclass(frozen=True)
@@ -256,9 +257,28 @@ def _pipeline(target: Destination, dataset: str, tenant_id: str):
     return dlt.pipeline(
         pipeline_name=pipeline_name(tenant_id),
         pipelines_dir=str(pipelines_dir(target, dataset)),
-        destination=target.dlt_destination(),
+        destination=_dlt_destination(target),
         dataset_name=dataset,
     )
+
+
+def _dlt_destination(target: Destination):
+    """DuckDB runs inside this process: cap its memory (it spills to disk beyond that) so a
+    large first load stays within a small machine."""
+    if target.kind != "duckdb":
+        return target.dlt_destination()
+    import dlt
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    target.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    credentials = DuckDbCredentials(
+        str(target.duckdb_path),
+        global_config={
+            "memory_limit": os.environ.get("XERO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+        },
+    )
+    return dlt.destinations.duckdb(credentials)
 
 
 def _finish_pending(pipeline, target: Destination, display) -> None:
@@ -280,7 +300,13 @@ def _run(pipeline, source, target: Destination) -> None:
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
-        info = pipeline.run(source, loader_file_format=loader_file_format(target))
+        # the steps of `pipeline.run`, with the memory of each returned before the next
+        pipeline.sync_destination()
+        pipeline.extract(source, loader_file_format=loader_file_format(target))
+        _release_memory()
+        pipeline.normalize()
+        _release_memory()
+        info = pipeline.load()
     except PipelineStepFailed as exc:
         if isinstance(exc.exception, KeyboardInterrupt):
             raise exc.exception from None
@@ -289,6 +315,22 @@ def _run(pipeline, source, target: Destination) -> None:
             raise cause from None
         raise XeroWarehouseError(f"{exc.step} failed: {_one_line(exc.exception)}") from None
     info.raise_on_failed_jobs()
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the OS (glibc keeps it otherwise), so the peak of one step
+    does not add to the next."""
+    import ctypes
+    import gc
+    from contextlib import suppress
+
+    gc.collect()
+    with suppress(ImportError, AttributeError):
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    with suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _xero_cause(exc: BaseException) -> XeroWarehouseError | None:

@@ -155,9 +155,12 @@ class _Reader:
         return self.client.get(path, params, modified_since=since)
 
     def _get_many(self, c: Collection, calls: list) -> Iterator[dict]:
-        for payload in self.client.get_concurrently(calls):
-            self.tracker.add(c.name, requests=1)
-            yield payload
+        # in groups of the concurrency limit: no more pages than that wait in memory
+        size = max(1, getattr(getattr(self.client, "limits", None), "max_in_flight", 5))
+        for start in range(0, len(calls), size):
+            for payload in self.client.get_concurrently(calls[start : start + size]):
+                self.tracker.add(c.name, requests=1)
+                yield payload
 
     def _rows(self, c: Collection, payload: dict) -> list[dict]:
         from pipelines.xero.helpers import TENANT_ID, convert, item_schema
