@@ -99,6 +99,10 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
         display = SyncDisplay(context.log)
         if config.from_webhooks:
             outcome, result = warehouse.apply_webhook_events(tenant_id, display)
+            if outcome is not None and outcome.error:
+                raise dg.Failure(
+                    description=f"webhook sync of tenant {tenant_id} failed: {outcome.error}"
+                )
             if outcome is None or result is None:
                 context.log.info("no pending webhook events for tenant %s", tenant_id)
                 return

@@ -216,3 +216,22 @@ def test_sync_into_postgres(xero, postgres_url, instance):
         collection_truth(tenant, "Invoices").count
     )
     assert all(checks(result).values())
+
+
+def test_a_failed_webhook_sync_fails_the_step_and_keeps_the_events(xero, warehouse, instance):
+    tenant = xero.sandbox.tenants[0]
+    with EventStore() as store:
+        store.add([{
+            "tenantId": tenant.tenant_id, "eventCategory": "CONTACT",
+            "resourceId": str(uuid.uuid4()), "eventDateUtc": "2026-11-21T09:00:00.000",
+            "eventType": "UPDATE", "tenantType": "ORGANISATION",
+        }])  # fmt: skip
+    broken = XeroWarehouseResource(destination="postgresql://nobody@127.0.0.1:1/nowhere")
+    result = sync(
+        instance, broken, tenant.tenant_id, keys=[dg.AssetKey(["xero", "contacts"])],
+        config={"from_webhooks": True},
+    )  # fmt: skip
+    assert not result.success
+    assert not result.get_asset_materialization_events()
+    with EventStore() as store:
+        assert store.counts().get("pending") == 1
