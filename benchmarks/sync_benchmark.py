@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 from pipelines.xero import settings  # noqa: E402
 
 CHILD_SYNC = """
-import json, resource, sys, time
+import json, sys, time
 from pipelines.runner import sync
+PEAK
 started = time.perf_counter()
 result = sync(destination=sys.argv[1])
 print(json.dumps({
@@ -41,13 +42,14 @@ print(json.dumps({
     "errors": result.errors[:3],
     "rows": result.rows,
     "requests": result.requests,
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_mb": peak_rss_mb(),
 }))
 """
 
 CHILD_DLT_ALONE = """
-import json, pickle, resource, sys, time
+import json, pickle, sys, time
 from pathlib import Path
+PEAK
 import dlt
 from pipelines.xero import settings
 from pipelines.xero.helpers import TENANT_ID, _snake, nested_hints, root_columns
@@ -72,15 +74,27 @@ def resources():
                            c.primary_key), nested_hints=nested_hints(c.envelope))
 
 from pipelines.destination import parse_destination
+from pipelines.runner import _dlt_destination
 target = parse_destination(url)
-pipeline = dlt.pipeline("dlt_alone", destination=target.dlt_destination(),
+pipeline = dlt.pipeline("dlt_alone", destination=_dlt_destination(target),
                         dataset_name="xero", pipelines_dir=str(folder / "pipelines"))
 source = dlt.source(name="xero", max_table_nesting=3, root_key=True)(lambda: list(resources()))()
 started = time.perf_counter()
 pipeline.run(source, loader_file_format="parquet" if target.kind == "duckdb" else "csv")
-print(json.dumps({"seconds": time.perf_counter() - started,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb()}))
 """
+
+
+# VmHWM, not ru_maxrss: the latter keeps the parent's size (the sandbox) across fork+exec
+PEAK_RSS = """
+def peak_rss_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+"""
+CHILD_SYNC = CHILD_SYNC.replace("PEAK", PEAK_RSS)
+CHILD_DLT_ALONE = CHILD_DLT_ALONE.replace("PEAK", PEAK_RSS)
 
 
 def lower_bound(tenant) -> int:
@@ -203,6 +217,7 @@ def main() -> None:
         full: dict[str, dict] = {}
         for kind, url in destinations:
             srv.log.reset()
+            srv.limiter.reset()  # each run starts with a fresh daily quota
             figures = run_child(CHILD_SYNC, url, env=env)
             requests = sum(srv.log.count(tenant_id=t.tenant_id) for t in sb.tenants)
             full[kind] = figures
@@ -218,6 +233,7 @@ def main() -> None:
         changed = change_one_percent(sb, random.Random(args.seed))
         for kind, url in destinations:
             srv.log.reset()
+            srv.limiter.reset()
             figures = run_child(CHILD_SYNC, url, env=env)
             requests = sum(srv.log.count(tenant_id=t.tenant_id) for t in sb.tenants)
             print(
@@ -236,10 +252,9 @@ def main() -> None:
                 sb,
                 pages,
             )
-            for kind, url in destinations:
+            for kind, _url in destinations:
                 if kind == "postgres":
-                    url = url  # same database, its own pipeline: tables are merged again
-                    continue
+                    continue  # dlt alone is measured on DuckDB only
                 alone = run_child(
                     CHILD_DLT_ALONE, str(pages), f"duckdb:///{work / 'alone.duckdb'}", env=env
                 )
