@@ -54,7 +54,7 @@ import dlt
 from pipelines.xero import settings
 from pipelines.xero.helpers import TENANT_ID, _snake, nested_hints, root_columns
 
-folder, url = Path(sys.argv[1]), sys.argv[2]
+folder, url, file_format, dataset = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
 def pages(name):
     with open(folder / f"{name}.pickle", "rb") as handle:
@@ -76,11 +76,11 @@ def resources():
 from pipelines.destination import parse_destination
 from pipelines.runner import _dlt_destination
 target = parse_destination(url)
-pipeline = dlt.pipeline("dlt_alone", destination=_dlt_destination(target),
-                        dataset_name="xero", pipelines_dir=str(folder / "pipelines"))
+pipeline = dlt.pipeline("dlt_alone", destination=_dlt_destination(target), dataset_name=dataset,
+                        pipelines_dir=str(folder / f"pipelines_{file_format}"))
 source = dlt.source(name="xero", max_table_nesting=3, root_key=True)(lambda: list(resources()))()
 started = time.perf_counter()
-pipeline.run(source, loader_file_format="parquet" if target.kind == "duckdb" else "csv")
+pipeline.run(source, loader_file_format=file_format)
 print(json.dumps({"seconds": time.perf_counter() - started, "rss_mb": peak_rss_mb()}))
 """
 
@@ -182,6 +182,9 @@ def main() -> None:
     parser.add_argument("--no-limits", action="store_true")
     parser.add_argument("--postgres", metavar="URL", help="also benchmark this database")
     parser.add_argument("--skip-dlt-alone", action="store_true")
+    parser.add_argument(
+        "--compare-formats", action="store_true", help="also time dlt alone with insert_values"
+    )
     args = parser.parse_args()
 
     from sandbox.model import Sandbox
@@ -252,17 +255,24 @@ def main() -> None:
                 sb,
                 pages,
             )
-            for kind, _url in destinations:
-                if kind == "postgres":
-                    continue  # dlt alone is measured on DuckDB only
-                alone = run_child(
-                    CHILD_DLT_ALONE, str(pages), f"duckdb:///{work / 'alone.duckdb'}", env=env
-                )
-                ratio = full[kind]["seconds"] / alone["seconds"]
-                print(
-                    f"\n[{kind}] dlt alone from local pages: {alone['seconds']:.1f}s, "
-                    f"peak RSS {alone['rss_mb']:.0f} MiB; end to end / dlt alone: {ratio:.2f}"
-                )
+            for kind, url in destinations:
+                formats = ["parquet" if kind == "duckdb" else "csv"]
+                if args.compare_formats:
+                    formats.append("insert_values")
+                for file_format in formats:
+                    target = f"duckdb:///{work / f'alone_{file_format}.duckdb'}"
+                    dataset = "xero"
+                    if kind == "postgres":
+                        target, dataset = url, f"xero_alone_{file_format}"
+                    alone = run_child(
+                        CHILD_DLT_ALONE, str(pages), target, file_format, dataset, env=env
+                    )
+                    ratio = full[kind]["seconds"] / alone["seconds"]
+                    print(
+                        f"\n[{kind}] dlt alone ({file_format}) from local pages: "
+                        f"{alone['seconds']:.1f}s, peak RSS {alone['rss_mb']:.0f} MiB; "
+                        f"end to end / dlt alone: {ratio:.2f}"
+                    )
     print(f"\nwork folder: {work}")
 
 
