@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 
 from sandbox import spec
 from sandbox.spec import Endpoint
+from sandbox.wire import parse_date
 
 PROVIDER_NAME = "Xero Sandbox"
 _CACHED_QUERIES = 8
@@ -820,24 +821,11 @@ def _day(value):
     return value if isinstance(value, date) else None
 
 
-_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
-
-
 def _as_date(value) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    match = _MS_DATE.match(text)
-    if match:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC).date()
     try:
-        return date.fromisoformat(text[:10])
+        return parse_date(value)
     except ValueError:
-        raise validation_error(f"{text} is not a valid date") from None
+        raise validation_error(f"{str(value).strip()} is not a valid date") from None
 
 
 def _is_guid(value: str) -> bool:
