@@ -6,47 +6,31 @@
 
 with
 
-invoices as (
-    select * from int_invoices_rolled_back_to_as_of
-),
-
-contacts as (
-    select * from stg_xero__contacts
-),
-
-organisations as (
-    select * from stg_xero__organisations
+open_invoices as (
+    select * from int_open_invoices_aged
 ),
 
 final as (
     select
-        invoices.tenant_id,
-        invoices.invoice_id,
-        invoices.invoice_number,
-        invoices.invoice_status,
-        invoices.contact_id,
-        coalesce(contacts.contact_name, invoices.contact_name) as contact_name,
-        invoices.currency_code,
-        invoices.currency_rate,
-        invoices.invoice_date,
-        invoices.due_date,
-        invoices.as_of_date,
-        invoices.days_overdue,
-        invoices.aging_bucket,
-        invoices.total,
-        invoices.amount_due,
-        invoices.amount_due_base,
-        organisations.base_currency
-    from invoices
-    left join contacts
-        on
-            invoices.tenant_id = contacts.tenant_id
-            and invoices.contact_id = contacts.contact_id
-    left join organisations
-        on invoices.tenant_id = organisations.tenant_id
-    where
-        invoices.invoice_type = 'ACCREC'
-        and invoices.amount_due > 0
+        tenant_id,
+        invoice_id,
+        invoice_number,
+        invoice_status,
+        contact_id,
+        contact_name,
+        currency_code,
+        currency_rate,
+        invoice_date,
+        due_date,
+        as_of_date,
+        days_overdue,
+        aging_bucket,
+        total,
+        amount_due,
+        amount_due_base,
+        base_currency
+    from open_invoices
+    where invoice_type = 'ACCREC'
 )
 
 select * from final

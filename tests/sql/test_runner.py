@@ -79,11 +79,13 @@ def test_models_come_in_dependency_order_with_their_inputs():
         "credit_notes",
         "credit_notes__allocations",
     )
-    assert by_name["fct_ar_aging"].depends_on == (
+    assert by_name["int_open_invoices_aged"].depends_on == (
         "int_invoices_rolled_back_to_as_of",
         "stg_xero__contacts",
         "stg_xero__organisations",
     )
+    assert by_name["fct_ar_aging"].depends_on == ("int_open_invoices_aged",)
+    assert by_name["fct_ap_aging"].depends_on == ("int_open_invoices_aged",)
     assert by_name["stg_xero__invoices"].depends_on == ("xero.invoices",)
     # staging reads only raw tables; everything above reads only models
     for model in models:
