@@ -646,6 +646,27 @@ class Ledger:
             lines.append(line)
         return lines, money(sub_total), money(total_tax), money(total)
 
+    def set_lines(self, record: dict, specs: list[dict], line_amount_types: str) -> None:
+        """Replace a document's LineItems and its SubTotal, TotalTax and Total."""
+        lines, sub_total, total_tax, total = self.build_lines(specs, line_amount_types)
+        record.update(LineItems=lines, SubTotal=sub_total, TotalTax=total_tax, Total=total)
+
+    def line_block(
+        self, specs: list[dict], line_amount_types: str, status: str, stamp: datetime, currency: str
+    ) -> dict:
+        """The middle of an invoice, credit note or prepayment: status, lines and totals."""
+        lines, sub_total, total_tax, total = self.build_lines(specs, line_amount_types)
+        return {
+            "Status": status,
+            "LineAmountTypes": line_amount_types,
+            "LineItems": lines,
+            "SubTotal": sub_total,
+            "TotalTax": total_tax,
+            "Total": total,
+            "UpdatedDateUTC": stamp,
+            "CurrencyCode": currency,
+        }
+
     # -- journals ----------------------------------------------------------------------------------
     def post(
         self,
@@ -788,7 +809,7 @@ class Ledger:
         stamp: datetime,
         invoice_id: str | None = None,
     ) -> dict:
-        lines, sub_total, total_tax, total = self.build_lines(specs, line_amount_types)
+        block = self.line_block(specs, line_amount_types, status, stamp, currency)
         record = {
             "Type": kind,
             "InvoiceID": invoice_id or self.new_id(),
@@ -798,7 +819,7 @@ class Ledger:
             "CreditNotes": [],
             "Prepayments": [],
             "Overpayments": [],
-            "AmountDue": total,
+            "AmountDue": block["Total"],
             "AmountPaid": ZERO,
             "AmountCredited": ZERO,
             "CurrencyRate": rate,
@@ -808,14 +829,7 @@ class Ledger:
             "Contact": contact_ref(contact),
             "Date": day,
             "DueDate": due,
-            "Status": status,
-            "LineAmountTypes": line_amount_types,
-            "LineItems": lines,
-            "SubTotal": sub_total,
-            "TotalTax": total_tax,
-            "Total": total,
-            "UpdatedDateUTC": stamp,
-            "CurrencyCode": currency,
+            **block,
         }
         if number is None:
             del record["InvoiceNumber"]
@@ -865,7 +879,7 @@ class Ledger:
         number: str | None = None,
         credit_note_id: str | None = None,
     ) -> dict:
-        lines, sub_total, total_tax, total = self.build_lines(specs, line_amount_types)
+        block = self.line_block(specs, line_amount_types, status, stamp, currency)
         if number is None:
             series = "CN" if kind == "ACCRECCREDIT" else "SCN"
             number = f"{series}-{self.next_number(series):05d}"
@@ -874,20 +888,13 @@ class Ledger:
             "Contact": contact_ref(contact),
             "Date": day,
             "DueDate": day,
-            "Status": status,
-            "LineAmountTypes": line_amount_types,
-            "LineItems": lines,
-            "SubTotal": sub_total,
-            "TotalTax": total_tax,
-            "Total": total,
-            "UpdatedDateUTC": stamp,
-            "CurrencyCode": currency,
+            **block,
             "CreditNoteID": credit_note_id or self.new_id(),
             "CreditNoteNumber": number,
             "Reference": reference,
             "SentToContact": False,
             "CurrencyRate": rate,
-            "RemainingCredit": total if status not in ("VOIDED", "DELETED") else ZERO,
+            "RemainingCredit": block["Total"] if status not in ("VOIDED", "DELETED") else ZERO,
             "Allocations": [],
             "Payments": [],
             "HasAttachments": False,
@@ -932,23 +939,16 @@ class Ledger:
                 }
             ]
             line_amount_types = "Inclusive"
-        lines, sub_total, total_tax, total = self.build_lines(specs, line_amount_types)
+        block = self.line_block(specs, line_amount_types, "AUTHORISED", stamp, currency)
         key = "OverpaymentID" if overpayment else "PrepaymentID"
         record = {
             "Type": f"{direction}-{'OVERPAYMENT' if overpayment else 'PREPAYMENT'}",
             "Contact": contact_ref(contact),
             "Date": day,
-            "Status": "AUTHORISED",
-            "LineAmountTypes": line_amount_types,
-            "LineItems": lines,
-            "SubTotal": sub_total,
-            "TotalTax": total_tax,
-            "Total": total,
-            "UpdatedDateUTC": stamp,
-            "CurrencyCode": currency,
+            **block,
             key: self.new_id(),
             "CurrencyRate": rate,
-            "RemainingCredit": total,
+            "RemainingCredit": block["Total"],
             "Allocations": [],
             "Payments": [],
             "HasAttachments": False,
@@ -958,12 +958,12 @@ class Ledger:
         source_type = ("AR" if receive else "AP") + ("OVERPAYMENT" if overpayment else "PREPAYMENT")
         sign = 1 if receive else -1
         if overpayment:
-            lines_ = self.settlement_journal_lines(
-                bank, "610" if receive else "800", total, rate, rate, sign, "Overpayment"
+            lines = self.settlement_journal_lines(
+                bank, "610" if receive else "800", block["Total"], rate, rate, sign, "Overpayment"
             )
         else:
-            lines_ = self.document_journal_lines(record, bank["Code"], sign)
-        self.post(stamp, day, record[key], source_type, "", lines_)
+            lines = self.document_journal_lines(record, bank["Code"], sign)
+        self.post(stamp, day, record[key], source_type, "", lines)
         return record
 
     def bank_transaction_for(self, credit: dict, collection: str, bank: dict) -> dict:

@@ -704,10 +704,7 @@ class Operations:
     def recompute_lines(self, record: dict) -> None:
         line_amount_types = record.get("LineAmountTypes") or "Exclusive"
         record["LineAmountTypes"] = line_amount_types
-        lines, sub_total, total_tax, total = self.ledger.build_lines(
-            self.line_specs(record.get("LineItems")), line_amount_types
-        )
-        record.update(LineItems=lines, SubTotal=sub_total, TotalTax=total_tax, Total=total)
+        self.ledger.set_lines(record, self.line_specs(record.get("LineItems")), line_amount_types)
 
     # contacts
     def create_contacts(self, payload: dict) -> dict:
@@ -910,10 +907,7 @@ class Operations:
             invoice["CurrencyRate"] = _money(changes["CurrencyRate"])
         if "LineItems" in changes or "LineAmountTypes" in changes:
             specs = self.line_specs(changes.get("LineItems", invoice["LineItems"]))
-            lines, sub_total, total_tax, total = self.ledger.build_lines(
-                specs, invoice["LineAmountTypes"]
-            )
-            invoice.update(LineItems=lines, SubTotal=sub_total, TotalTax=total_tax, Total=total)
+            self.ledger.set_lines(invoice, specs, invoice["LineAmountTypes"])
         if target == "AUTHORISED" and status in ("DRAFT", "SUBMITTED"):
             if invoice.get("DueDate") is None:
                 raise SandboxValidationError("Due Date is required.")
@@ -981,16 +975,9 @@ class Operations:
         if "LineItems" in changes:
             if posted:
                 raise SandboxValidationError("An approved credit note cannot have its lines edited")
-            lines, sub_total, total_tax, total = self.ledger.build_lines(
-                self.line_specs(changes["LineItems"]), credit["LineAmountTypes"]
-            )
-            credit.update(
-                LineItems=lines,
-                SubTotal=sub_total,
-                TotalTax=total_tax,
-                Total=total,
-                RemainingCredit=total,
-            )
+            specs = self.line_specs(changes["LineItems"])
+            self.ledger.set_lines(credit, specs, credit["LineAmountTypes"])
+            credit["RemainingCredit"] = credit["Total"]
         for key in ("Reference", "CreditNoteNumber", "SentToContact", "BrandingThemeID"):
             if key in changes:
                 credit[key] = changes[key]
@@ -1283,11 +1270,8 @@ class Operations:
         if "CurrencyRate" in changes:
             record["CurrencyRate"] = _money(changes["CurrencyRate"])
         if relines:
-            lines, sub_total, total_tax, total = self.ledger.build_lines(
-                self.line_specs(changes.get("LineItems", record["LineItems"])),
-                record["LineAmountTypes"],
-            )
-            record.update(LineItems=lines, SubTotal=sub_total, TotalTax=total_tax, Total=total)
+            specs = self.line_specs(changes.get("LineItems", record["LineItems"]))
+            self.ledger.set_lines(record, specs, record["LineAmountTypes"])
             self.ledger.post_bank_transaction(record, self.now)
         return self.save("BankTransactions", record, "UPDATE")
 
