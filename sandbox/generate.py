@@ -1032,7 +1032,92 @@ class Ledger:
             del record["Contact"]
         return record
 
+    def transfer_pair(
+        self,
+        source: dict,
+        target: dict,
+        amount: Decimal,
+        day: date,
+        stamp: datetime,
+        reference: str,
+        *,
+        is_reconciled: bool,
+    ) -> list[dict]:
+        """The SPEND-TRANSFER and RECEIVE-TRANSFER bank transactions of a bank transfer."""
+        pair = []
+        for kind, bank, other in (
+            ("SPEND-TRANSFER", source, target),
+            ("RECEIVE-TRANSFER", target, source),
+        ):
+            spec = {
+                "Description": "Bank transfer",
+                "Quantity": 1,
+                "UnitAmount": amount,
+                "AccountCode": other["Code"],
+            }
+            record = self.bank_transaction_record(
+                kind=kind,
+                contact=None,
+                bank=bank,
+                day=day,
+                currency=bank.get("CurrencyCode") or self.profile.base_currency,
+                rate=ONE_RATE,
+                specs=[spec],
+                line_amount_types="NoTax",
+                reference=reference,
+                stamp=stamp,
+                is_reconciled=is_reconciled,
+            )
+            pair.append(record)
+        return pair
+
+    def transfer_record(
+        self,
+        transfer_id: str,
+        pair: list[dict],
+        amount: Decimal,
+        stamp: datetime,
+        *,
+        from_reconciled: bool,
+        to_reconciled: bool,
+        status: str = "AUTHORISED",
+    ) -> dict:
+        spend, receive = pair
+        return {
+            "BankTransferID": transfer_id,
+            "FromBankAccount": dict(spend["BankAccount"]),
+            "ToBankAccount": dict(receive["BankAccount"]),
+            "Amount": amount,
+            "Date": spend["Date"],
+            "CurrencyRate": ONE_RATE,
+            "FromBankTransactionID": spend["BankTransactionID"],
+            "ToBankTransactionID": receive["BankTransactionID"],
+            "FromIsReconciled": from_reconciled,
+            "ToIsReconciled": to_reconciled,
+            "Reference": spend["Reference"],
+            "HasAttachments": False,
+            "CreatedDateUTC": stamp,
+            "Status": status,
+        }
+
     # -- posting -----------------------------------------------------------------------------------
+    def post_transfer(
+        self, transfer: dict, source: dict, target: dict, stamp: datetime, *, reverse: bool = False
+    ) -> None:
+        amount = -transfer["Amount"] if reverse else transfer["Amount"]
+        lines = [
+            (target, amount, ZERO, None, "Bank transfer"),
+            (source, -amount, ZERO, None, "Bank transfer"),
+        ]
+        self.post(
+            stamp,
+            transfer["Date"],
+            transfer["BankTransferID"],
+            "TRANSFER",
+            transfer["Reference"],
+            lines,
+        )
+
     def post_invoice(self, invoice: dict, stamp: datetime, *, reverse: bool = False) -> None:
         sign = 1 if invoice["Type"] == "ACCREC" else -1
         control = "610" if sign > 0 else "800"
@@ -2298,77 +2383,28 @@ class TenantGenerator:
         stamp = self.stamp(day)
         deleted = self.rng.random() < 0.1
         transfer_id = ledger.new_id()
-        pair = []
-        for kind, bank, other in (
-            ("SPEND-TRANSFER", source, target),
-            ("RECEIVE-TRANSFER", target, source),
-        ):
-            record = ledger.bank_transaction_record(
-                kind=kind,
-                contact=None,
-                bank=bank,
-                day=day,
-                currency=self.profile.base_currency,
-                rate=ONE_RATE,
-                specs=[
-                    {
-                        "Description": "Bank transfer",
-                        "Quantity": 1,
-                        "UnitAmount": amount,
-                        "AccountCode": other["Code"],
-                        "TaxType": self.profile.zero_tax.tax_type,
-                    }
-                ],
-                line_amount_types="NoTax",
-                reference="Transfer",
-                stamp=stamp,
-                is_reconciled=True,
-            )
-            record["Status"] = "DELETED" if deleted else "AUTHORISED"
-            pair.append(record)
+        pair = ledger.transfer_pair(
+            source, target, amount, day, stamp, "Transfer", is_reconciled=True
+        )
+        status = "DELETED" if deleted else "AUTHORISED"
+        for record in pair:
+            record["Status"] = status
             self.emit("BankTransactions", record)
-        ledger.post(
-            stamp,
-            day,
+        transfer = ledger.transfer_record(
             transfer_id,
-            "TRANSFER",
-            "Transfer",
-            [
-                (target, amount, ZERO, None, "Bank transfer"),
-                (source, -amount, ZERO, None, "Bank transfer"),
-            ],
+            pair,
+            amount,
+            stamp,
+            from_reconciled=True,
+            to_reconciled=self.rng.random() < 0.8,
+            status=status,
         )
+        ledger.post_transfer(transfer, source, target, stamp)
         if deleted:
-            ledger.post(
-                stamp + timedelta(seconds=5),
-                day,
-                transfer_id,
-                "TRANSFER",
-                "Transfer",
-                [
-                    (target, -amount, ZERO, None, "Bank transfer"),
-                    (source, amount, ZERO, None, "Bank transfer"),
-                ],
+            ledger.post_transfer(
+                transfer, source, target, stamp + timedelta(seconds=5), reverse=True
             )
-        self.emit(
-            "BankTransfers",
-            {
-                "BankTransferID": transfer_id,
-                "FromBankAccount": account_ref(source),
-                "ToBankAccount": account_ref(target),
-                "Amount": amount,
-                "Date": day,
-                "CurrencyRate": ONE_RATE,
-                "FromBankTransactionID": pair[0]["BankTransactionID"],
-                "ToBankTransactionID": pair[1]["BankTransactionID"],
-                "FromIsReconciled": True,
-                "ToIsReconciled": self.rng.random() < 0.8,
-                "Reference": "Transfer",
-                "HasAttachments": False,
-                "CreatedDateUTC": stamp,
-                "Status": "DELETED" if deleted else "AUTHORISED",
-            },
-        )
+        self.emit("BankTransfers", transfer)
 
     def manual_journal(self) -> None:
         ledger = self.ledger

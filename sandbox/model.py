@@ -1276,8 +1276,6 @@ class Operations:
         return self.save("BankTransactions", record, "UPDATE")
 
     def create_bank_transfers(self, payload: dict) -> dict:
-        from sandbox.generate import ZERO, account_ref
-
         source = self.find_account(payload.get("FromBankAccount"), bank=True)
         target = self.find_account(payload.get("ToBankAccount"), bank=True)
         if source["AccountID"] == target["AccountID"]:
@@ -1288,59 +1286,20 @@ class Operations:
         day = _day(payload.get("Date"), self.today())
         transfer_id = self.ledger.new_id()
         reference = payload.get("Reference") or ""
-        pair = []
-        for kind, bank, other in (
-            ("SPEND-TRANSFER", source, target),
-            ("RECEIVE-TRANSFER", target, source),
-        ):
-            record = self.ledger.bank_transaction_record(
-                kind=kind,
-                contact=None,
-                bank=bank,
-                day=day,
-                currency=bank.get("CurrencyCode") or self.tenant.base_currency,
-                rate=Decimal("1.000000"),
-                specs=[
-                    {
-                        "Description": "Bank transfer",
-                        "Quantity": 1,
-                        "UnitAmount": amount,
-                        "AccountCode": other["Code"],
-                    }
-                ],
-                line_amount_types="NoTax",
-                reference=reference,
-                stamp=self.now,
-                is_reconciled=False,
-            )
-            pair.append(self.save("BankTransactions", record, "CREATE"))
-        self.ledger.post(
-            self.now,
-            day,
-            transfer_id,
-            "TRANSFER",
-            reference,
-            [
-                (target, amount, ZERO, None, "Bank transfer"),
-                (source, -amount, ZERO, None, "Bank transfer"),
-            ],
+        pair = self.ledger.transfer_pair(
+            source, target, amount, day, self.now, reference, is_reconciled=False
         )
-        transfer = {
-            "BankTransferID": transfer_id,
-            "FromBankAccount": account_ref(source),
-            "ToBankAccount": account_ref(target),
-            "Amount": amount,
-            "Date": day,
-            "CurrencyRate": Decimal("1.000000"),
-            "FromBankTransactionID": pair[0]["BankTransactionID"],
-            "ToBankTransactionID": pair[1]["BankTransactionID"],
-            "FromIsReconciled": bool(payload.get("FromIsReconciled", False)),
-            "ToIsReconciled": bool(payload.get("ToIsReconciled", False)),
-            "Reference": reference,
-            "HasAttachments": False,
-            "CreatedDateUTC": self.now,
-            "Status": "AUTHORISED",
-        }
+        for record in pair:
+            self.save("BankTransactions", record, "CREATE")
+        transfer = self.ledger.transfer_record(
+            transfer_id,
+            pair,
+            amount,
+            self.now,
+            from_reconciled=bool(payload.get("FromIsReconciled", False)),
+            to_reconciled=bool(payload.get("ToIsReconciled", False)),
+        )
+        self.ledger.post_transfer(transfer, source, target, self.now)
         return self.save("BankTransfers", transfer, "CREATE")
 
     def manual_journal_lines(self, lines: list[dict] | None) -> list[dict]:
