@@ -1100,6 +1100,47 @@ class Ledger:
             "Status": status,
         }
 
+    def manual_journal_line(
+        self,
+        account: dict,
+        amount: Decimal,
+        description: str,
+        tax_type: str | None = None,
+        tracking: list | None = None,
+    ) -> dict:
+        return {
+            "LineAmount": amount,
+            "AccountCode": account["Code"],
+            "AccountID": account["AccountID"],
+            "Description": description,
+            "TaxType": tax_type or self.profile.zero_tax.tax_type,
+            "TaxAmount": ZERO,
+            "IsBlank": False,
+            "Tracking": list(tracking or []),
+        }
+
+    def manual_journal_record(
+        self,
+        journal_id: str,
+        narration: str,
+        lines: list[dict],
+        day: date,
+        status: str,
+        *,
+        cash_basis: bool,
+        line_amount_types: str = "NoTax",
+    ) -> dict:
+        return {
+            "ManualJournalID": journal_id,
+            "Narration": narration,
+            "JournalLines": lines,
+            "Date": day,
+            "LineAmountTypes": line_amount_types,
+            "Status": status,
+            "ShowOnCashBasisReports": cash_basis,
+            "HasAttachments": False,
+        }
+
     # -- posting -----------------------------------------------------------------------------------
     def post_transfer(
         self, transfer: dict, source: dict, target: dict, stamp: datetime, *, reverse: bool = False
@@ -2417,41 +2458,24 @@ class TenantGenerator:
         stamp = self.stamp(day)
         split = money(amount * Decimal("0.4"))
         lines = [
-            (debit, amount - split, "Accrual"),
-            (debit, split, "Accrual (part 2)"),
-            (credit, -amount, "Accrual"),
+            ledger.manual_journal_line(ledger.account(debit), amount - split, "Accrual"),
+            ledger.manual_journal_line(ledger.account(debit), split, "Accrual (part 2)"),
+            ledger.manual_journal_line(ledger.account(credit), -amount, "Accrual"),
         ]
-        record = {
-            "ManualJournalID": ledger.new_id(),
-            "Narration": pick(
-                rng,
-                (
-                    "Month-end accrual",
-                    "Depreciation",
-                    "Reclassify expense",
-                    "Opening balance — révision",
-                ),
+        journal_id = ledger.new_id()
+        narration = pick(
+            rng,
+            (
+                "Month-end accrual",
+                "Depreciation",
+                "Reclassify expense",
+                "Opening balance — révision",
             ),
-            "JournalLines": [
-                {
-                    "LineAmount": line_amount,
-                    "AccountCode": code,
-                    "AccountID": ledger.account(code)["AccountID"],
-                    "Description": description,
-                    "TaxType": self.profile.zero_tax.tax_type,
-                    "TaxAmount": ZERO,
-                    "IsBlank": False,
-                    "Tracking": [],
-                }
-                for code, line_amount, description in lines
-            ],
-            "Date": day,
-            "LineAmountTypes": "NoTax",
-            "Status": status,
-            "ShowOnCashBasisReports": rng.random() < 0.5,
-            "HasAttachments": False,
-            "UpdatedDateUTC": stamp,
-        }
+        )
+        record = ledger.manual_journal_record(
+            journal_id, narration, lines, day, status, cash_basis=rng.random() < 0.5
+        )
+        record["UpdatedDateUTC"] = stamp
         last = stamp
         if status in ("POSTED", "VOIDED", "ARCHIVED"):
             ledger.post_manual_journal(record, stamp)

@@ -1307,16 +1307,13 @@ class Operations:
         for line in lines or []:
             account = self.find_account({"Code": line.get("AccountCode")})
             out.append(
-                {
-                    "LineAmount": _money(line.get("LineAmount")),
-                    "AccountCode": account["Code"],
-                    "AccountID": account["AccountID"],
-                    "Description": line.get("Description", ""),
-                    "TaxType": line.get("TaxType") or self.ledger.profile.zero_tax.tax_type,
-                    "TaxAmount": Decimal("0.00"),
-                    "IsBlank": False,
-                    "Tracking": list(line.get("Tracking") or []),
-                }
+                self.ledger.manual_journal_line(
+                    account,
+                    _money(line.get("LineAmount")),
+                    line.get("Description", ""),
+                    line.get("TaxType"),
+                    line.get("Tracking"),
+                )
             )
         if len(out) < 2:
             raise SandboxValidationError("A manual journal needs at least two lines")
@@ -1330,16 +1327,15 @@ class Operations:
             raise SandboxValidationError(f"A manual journal cannot be created as {status}")
         if not payload.get("Narration"):
             raise SandboxValidationError("Narration is required")
-        record = {
-            "ManualJournalID": payload.get("ManualJournalID") or self.ledger.new_id(),
-            "Narration": payload["Narration"],
-            "JournalLines": self.manual_journal_lines(payload.get("JournalLines")),
-            "Date": _day(payload.get("Date"), self.today()),
-            "LineAmountTypes": payload.get("LineAmountTypes") or "NoTax",
-            "Status": status,
-            "ShowOnCashBasisReports": bool(payload.get("ShowOnCashBasisReports", True)),
-            "HasAttachments": False,
-        }
+        record = self.ledger.manual_journal_record(
+            payload.get("ManualJournalID") or self.ledger.new_id(),
+            payload["Narration"],
+            self.manual_journal_lines(payload.get("JournalLines")),
+            _day(payload.get("Date"), self.today()),
+            status,
+            cash_basis=bool(payload.get("ShowOnCashBasisReports", True)),
+            line_amount_types=payload.get("LineAmountTypes") or "NoTax",
+        )
         if status == "POSTED":
             self.ledger.post_manual_journal(record, self.now)
         return self.save("ManualJournals", record, "CREATE")
