@@ -59,23 +59,30 @@ def demo_command(args) -> int:
     print(f"starting the Xero sandbox: {DEMO_TENANTS} organisations, {DEMO_SCALE} scale")
     sandbox = Sandbox(tenants=DEMO_TENANTS, scale=DEMO_SCALE, seed=DEMO_SEED)
     as_of = sandbox.clock.now().date()
-    with (
-        running_sandbox(sandbox, time_scale=DEMO_TIME_SCALE, limits=True) as server,
-        _environment(_sandbox_env(server)),
-    ):
-        print(f"syncing into {destination.display}")
-        result = sync(destination=destination.url, progress=True)
-    for error in result.errors:
-        print(f"error: {error}")
-    if not result.ok:
-        return 1
-    print(f"loaded {result.rows} rows with {result.requests} API requests")
-    _print_tables(destination)
-    if _run_models(destination, as_of):
-        _print_aging(destination, as_of)
-    if getattr(args, "dagster", False):
-        print("open the Dagster UI with: uv run dagster dev -m dagster_project")
+    with running_sandbox(sandbox, time_scale=DEMO_TIME_SCALE, limits=True) as server:
+        env = _sandbox_env(server)
+        with _environment(env):
+            print(f"syncing into {destination.display}")
+            result = sync(destination=destination.url, progress=True)
+        for error in result.errors:
+            print(f"error: {error}")
+        if not result.ok:
+            return 1
+        print(f"loaded {result.rows} rows with {result.requests} API requests")
+        _print_tables(destination)
+        if _run_models(destination, as_of):
+            _print_aging(destination, as_of)
+        if getattr(args, "dagster", False):
+            return _dagster_ui(env, destination)
     return 0
+
+
+def _dagster_ui(env: dict[str, str], destination) -> int:
+    """The Dagster UI on the same sandbox and warehouse, until Ctrl-C."""
+    from dagster_project.ui import run_dagster_ui
+
+    ui_env = {**env, "XERO_WAREHOUSE_DESTINATION": destination.url}
+    return run_dagster_ui(ui_env, announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)"))
 
 
 def _run_models(destination, as_of: date) -> bool:
