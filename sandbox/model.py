@@ -657,6 +657,37 @@ class Operations:
     def notify(self, collection: str, record_id: str, event: str = "UPDATE") -> None:
         self.tenant.sandbox._notify(self.tenant.tenant_id, collection, record_id, event)
 
+    def new_status(self, payload: dict, what: str) -> str:
+        status = payload.get("Status") or "DRAFT"
+        if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
+            raise SandboxValidationError(f"{what} cannot be created with status {status}")
+        return status
+
+    def currency_of(self, payload: dict, default: str | None) -> str:
+        return payload.get("CurrencyCode") or default or self.tenant.base_currency
+
+    def rate_of(self, payload: dict, currency: str, day: date) -> Decimal:
+        rate = payload.get("CurrencyRate")
+        return _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
+
+    def status_action(
+        self, collection: str, record_id: str, status: str, target: str, actions: tuple[str, ...]
+    ) -> dict | None:
+        """Setting Status to VOIDED, DELETED or ARCHIVED is a void, delete or archive."""
+        if target == status or target not in actions:
+            return None
+        if target == "VOIDED":
+            return self.void(collection, record_id)
+        if target == "DELETED":
+            return self.delete(collection, record_id)
+        return self.archive(collection, record_id)
+
+    def check_editable(self, status: str) -> None:
+        if status in ("VOIDED", "DELETED"):
+            raise SandboxValidationError(
+                f"This document cannot be edited as it has a status of {status}."
+            )
+
     # -- create / update ---------------------------------------------------------------------------
     def create(self, collection: str, payload: dict) -> dict:
         spec = SPECS_BY_NAME.get(collection)
@@ -795,9 +826,7 @@ class Operations:
         kind = payload.get("Type")
         if kind not in INVOICE_TYPES:
             raise SandboxValidationError("Invoice Type must be ACCREC or ACCPAY")
-        status = payload.get("Status") or "DRAFT"
-        if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
-            raise SandboxValidationError(f"Invoice cannot be created with status {status}")
+        status = self.new_status(payload, "Invoice")
         contact = self.find_contact(payload.get("Contact"))
         day = _day(payload.get("Date"), self.today())
         due = _day(payload.get("DueDate"))
@@ -806,17 +835,12 @@ class Operations:
         specs = self.line_specs(payload.get("LineItems"))
         if status == "AUTHORISED" and not specs:
             raise SandboxValidationError("At least one line item is required to approve an invoice")
-        currency = (
-            payload.get("CurrencyCode")
-            or contact.get("DefaultCurrency")
-            or self.tenant.base_currency
-        )
+        currency = self.currency_of(payload, contact.get("DefaultCurrency"))
         if self.coll("Currencies").get(currency) is None:
             raise SandboxValidationError(
                 f"The currency {currency} is not enabled for this organisation"
             )
-        rate = payload.get("CurrencyRate")
-        rate = _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
+        rate = self.rate_of(payload, currency, day)
         number = payload.get("InvoiceNumber")
         if not number and kind == "ACCREC":
             number = f"INV-{self.ledger.next_number('INV'):05d}"
@@ -853,14 +877,10 @@ class Operations:
         invoice = self.load("Invoices", record_id)
         status = invoice["Status"]
         target = changes.get("Status", status)
-        if target == "VOIDED" and status != "VOIDED":
-            return self.void("Invoices", record_id)
-        if target == "DELETED" and status != "DELETED":
-            return self.delete("Invoices", record_id)
-        if status in ("VOIDED", "DELETED"):
-            raise SandboxValidationError(
-                f"This document cannot be edited as it has a status of {status}."
-            )
+        done = self.status_action("Invoices", record_id, status, target, ("VOIDED", "DELETED"))
+        if done is not None:
+            return done
+        self.check_editable(status)
         editing_lines = any(
             key in changes
             for key in (
@@ -929,18 +949,11 @@ class Operations:
         kind = payload.get("Type")
         if kind not in CREDIT_NOTE_TYPES:
             raise SandboxValidationError("Credit note Type must be ACCRECCREDIT or ACCPAYCREDIT")
-        status = payload.get("Status") or "DRAFT"
-        if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
-            raise SandboxValidationError(f"Credit note cannot be created with status {status}")
+        status = self.new_status(payload, "Credit note")
         contact = self.find_contact(payload.get("Contact"))
         day = _day(payload.get("Date"), self.today())
-        currency = (
-            payload.get("CurrencyCode")
-            or contact.get("DefaultCurrency")
-            or self.tenant.base_currency
-        )
-        rate = payload.get("CurrencyRate")
-        rate = _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
+        currency = self.currency_of(payload, contact.get("DefaultCurrency"))
+        rate = self.rate_of(payload, currency, day)
         credit = self.ledger.credit_note_record(
             kind=kind,
             contact=contact,
@@ -963,14 +976,10 @@ class Operations:
         credit = self.load("CreditNotes", record_id)
         status = credit["Status"]
         target = changes.get("Status", status)
-        if target == "VOIDED" and status != "VOIDED":
-            return self.void("CreditNotes", record_id)
-        if target == "DELETED" and status != "DELETED":
-            return self.delete("CreditNotes", record_id)
-        if status in ("VOIDED", "DELETED"):
-            raise SandboxValidationError(
-                f"This document cannot be edited as it has a status of {status}."
-            )
+        done = self.status_action("CreditNotes", record_id, status, target, ("VOIDED", "DELETED"))
+        if done is not None:
+            return done
+        self.check_editable(status)
         posted = status in ("AUTHORISED", "PAID")
         if "LineItems" in changes:
             if posted:
@@ -1221,11 +1230,8 @@ class Operations:
         bank = self.find_account(payload.get("BankAccount"), bank=True)
         contact = self.find_contact(payload["Contact"]) if payload.get("Contact") else None
         day = _day(payload.get("Date"), self.today())
-        currency = (
-            payload.get("CurrencyCode") or bank.get("CurrencyCode") or self.tenant.base_currency
-        )
-        rate = payload.get("CurrencyRate")
-        rate = _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
+        currency = self.currency_of(payload, bank.get("CurrencyCode"))
+        rate = self.rate_of(payload, currency, day)
         specs = self.line_specs(payload.get("LineItems"))
         if not specs:
             raise SandboxValidationError("At least one line item is required")
@@ -1249,10 +1255,10 @@ class Operations:
     def update_bank_transactions(self, record_id: str, changes: dict) -> dict:
         record = self.load("BankTransactions", record_id)
         target = changes.get("Status", record["Status"])
-        if target == "DELETED" and record["Status"] != "DELETED":
-            return self.delete("BankTransactions", record_id)
-        if target == "VOIDED" and record["Status"] != "VOIDED":
-            return self.void("BankTransactions", record_id)
+        actions = ("VOIDED", "DELETED")
+        done = self.status_action("BankTransactions", record_id, record["Status"], target, actions)
+        if done is not None:
+            return done
         if record["Status"] != "AUTHORISED":
             raise SandboxValidationError(
                 f"This transaction cannot be edited as it has a status of {record['Status']}."
@@ -1344,12 +1350,10 @@ class Operations:
         record = self.load("ManualJournals", record_id)
         status = record["Status"]
         target = changes.get("Status", status)
-        if target == "VOIDED" and status != "VOIDED":
-            return self.void("ManualJournals", record_id)
-        if target == "DELETED" and status != "DELETED":
-            return self.delete("ManualJournals", record_id)
-        if target == "ARCHIVED" and status != "ARCHIVED":
-            return self.archive("ManualJournals", record_id)
+        actions = ("VOIDED", "DELETED", "ARCHIVED")
+        done = self.status_action("ManualJournals", record_id, status, target, actions)
+        if done is not None:
+            return done
         if status != "DRAFT" and ("JournalLines" in changes or "Date" in changes):
             raise SandboxValidationError("Only a draft manual journal can be edited")
         if "JournalLines" in changes:
