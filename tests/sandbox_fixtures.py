@@ -1,6 +1,10 @@
 """Pytest fixtures for the local Xero sandbox: `sandbox` (two small organisations, fixed
 seed and anchor date) and `sandbox_server` (it served over real HTTP, rate limits on, with
-windows 60 times faster than Xero's: a "minute" lasts one second)."""
+windows 60 times faster than Xero's: a "minute" lasts one second).
+
+For the Dagster tests: `xero` (the environment pointing at `sandbox_server`), `warehouse`
+(a DuckDB warehouse resource), `xero_api` and `instance` (a temporary Dagster instance).
+A folder's conftest.py may define a fixture of the same name; it wins there."""
 
 from __future__ import annotations
 
@@ -25,3 +29,45 @@ def sandbox_server(sandbox):
 
     with running_sandbox(sandbox, time_scale=SANDBOX_TIME_SCALE, limits=True) as server:
         yield server
+
+
+def point_environment_at(server, monkeypatch, time_scale: float = SANDBOX_TIME_SCALE) -> None:
+    """Set XERO_* to reach a running sandbox, the client pacing on its clock (`time_scale`
+    as given to running_sandbox)."""
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("XERO_RATE_LIMIT_TIME_SCALE", str(time_scale))
+
+
+@pytest.fixture
+def xero(sandbox_server, monkeypatch):
+    """`sandbox_server` with XERO_* pointing at it and the client pacing on the sandbox's
+    faster clock."""
+    point_environment_at(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    from assets.resources import XeroWarehouseResource
+
+    return XeroWarehouseResource(destination=f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+
+
+@pytest.fixture
+def xero_api():
+    from assets.resources import XeroApiResource
+
+    return XeroApiResource()
+
+
+@pytest.fixture
+def instance():
+    import dagster as dg
+
+    # build_sensor_context and materialize do not hand the instance to partition loading
+    with (
+        dg.instance_for_test() as instance,
+        dg.partition_loading_context(dynamic_partitions_store=instance),
+    ):
+        yield instance

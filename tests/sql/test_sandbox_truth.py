@@ -41,16 +41,9 @@ SIDES = [
 
 
 @pytest.mark.slow
-def test_aging_matches_the_sandbox_ground_truth(
-    warehouse,
-    sandbox,
-    sandbox_server,
-    monkeypatch,
-):
+def test_aging_matches_the_sandbox_ground_truth(warehouse, sandbox, xero):
     from pipelines.runner import sync
 
-    for name, value in sandbox_server.env.items():
-        monkeypatch.setenv(name, value)
     result = sync(warehouse, resources=RESOURCES)
     assert result.ok, result.errors
 
