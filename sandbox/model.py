@@ -521,6 +521,13 @@ SOFT_DELETE_STATUS = {
     "TaxRates": None,
     "Budgets": None,
 }
+# a Status sent with an update that is really a void, delete or archive
+STATUS_WRITES = {
+    "Invoices": ("VOIDED", "DELETED"),
+    "CreditNotes": ("VOIDED", "DELETED"),
+    "BankTransactions": ("VOIDED", "DELETED"),
+    "ManualJournals": ("VOIDED", "DELETED", "ARCHIVED"),
+}
 READ_ONLY_FIELDS = (
     "AmountDue",
     "AmountPaid",
@@ -670,11 +677,12 @@ class Operations:
         rate = payload.get("CurrencyRate")
         return _money(rate) if rate is not None else self.ledger.currency_rate(currency, day)
 
-    def status_action(
-        self, collection: str, record_id: str, status: str, target: str, actions: tuple[str, ...]
-    ) -> dict | None:
+    def status_action(self, collection: str, record_id: str, changes: dict) -> dict | None:
         """Setting Status to VOIDED, DELETED or ARCHIVED is a void, delete or archive."""
-        if target == status or target not in actions:
+        target = changes.get("Status")
+        if target not in STATUS_WRITES.get(collection, ()):
+            return None
+        if self.load(collection, record_id)["Status"] == target:
             return None
         if target == "VOIDED":
             return self.void(collection, record_id)
@@ -705,10 +713,14 @@ class Operations:
         return self.create_generic(collection, payload)
 
     def update(self, collection: str, record_id: str, changes: dict) -> dict:
+        record_id = str(record_id)
+        done = self.status_action(collection, record_id, changes)
+        if done is not None:
+            return done
         handler = getattr(self, f"update_{_snake(collection)}", None)
         if handler is not None:
-            return handler(str(record_id), changes)
-        return self.update_generic(collection, str(record_id), changes)
+            return handler(record_id, changes)
+        return self.update_generic(collection, record_id, changes)
 
     def create_generic(self, collection: str, payload: dict) -> dict:
         spec = SPECS_BY_NAME[collection]
@@ -877,9 +889,6 @@ class Operations:
         invoice = self.load("Invoices", record_id)
         status = invoice["Status"]
         target = changes.get("Status", status)
-        done = self.status_action("Invoices", record_id, status, target, ("VOIDED", "DELETED"))
-        if done is not None:
-            return done
         self.check_editable(status)
         editing_lines = any(
             key in changes
@@ -976,9 +985,6 @@ class Operations:
         credit = self.load("CreditNotes", record_id)
         status = credit["Status"]
         target = changes.get("Status", status)
-        done = self.status_action("CreditNotes", record_id, status, target, ("VOIDED", "DELETED"))
-        if done is not None:
-            return done
         self.check_editable(status)
         posted = status in ("AUTHORISED", "PAID")
         if "LineItems" in changes:
@@ -1254,11 +1260,6 @@ class Operations:
 
     def update_bank_transactions(self, record_id: str, changes: dict) -> dict:
         record = self.load("BankTransactions", record_id)
-        target = changes.get("Status", record["Status"])
-        actions = ("VOIDED", "DELETED")
-        done = self.status_action("BankTransactions", record_id, record["Status"], target, actions)
-        if done is not None:
-            return done
         if record["Status"] != "AUTHORISED":
             raise SandboxValidationError(
                 f"This transaction cannot be edited as it has a status of {record['Status']}."
@@ -1350,10 +1351,6 @@ class Operations:
         record = self.load("ManualJournals", record_id)
         status = record["Status"]
         target = changes.get("Status", status)
-        actions = ("VOIDED", "DELETED", "ARCHIVED")
-        done = self.status_action("ManualJournals", record_id, status, target, actions)
-        if done is not None:
-            return done
         if status != "DRAFT" and ("JournalLines" in changes or "Date" in changes):
             raise SandboxValidationError("Only a draft manual journal can be edited")
         if "JournalLines" in changes:
