@@ -7,22 +7,16 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from sandbox_fixtures import SANDBOX_ANCHOR
-from xero_http import XeroHttp, refresh_access_token
+from xero_http import open_sandbox_client
 
 from sandbox import wire
-from sandbox.model import Sandbox
-from sandbox.server import running_sandbox
 
 
 @pytest.fixture(scope="module")
 def open_xero():
     """One sandbox for the module's read-only tests, rate limits off."""
-    sandbox = Sandbox(tenants=2, scale="small", seed=42, anchor=SANDBOX_ANCHOR)
-    with running_sandbox(sandbox, limits=False) as server:
-        client = XeroHttp(server, refresh_access_token(server)["access_token"])
+    with open_sandbox_client() as client:
         yield client
-        client.close()
 
 
 def _tenant(client):

@@ -11,12 +11,9 @@ import yaml
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
-from sandbox_fixtures import SANDBOX_ANCHOR
-from xero_http import XeroHttp, refresh_access_token
+from xero_http import open_sandbox_client
 
 from sandbox import spec
-from sandbox.model import Sandbox
-from sandbox.server import running_sandbox
 
 SPEC_URI = "urn:xero-accounting"
 
@@ -39,11 +36,8 @@ def _openapi_to_jsonschema(node):
 @pytest.fixture(scope="module")
 def open_xero():
     """One read-only sandbox for the whole module (these tests never write)."""
-    sandbox = Sandbox(tenants=2, scale="small", seed=42, anchor=SANDBOX_ANCHOR)
-    with running_sandbox(sandbox, limits=False) as server:
-        client = XeroHttp(server, refresh_access_token(server)["access_token"])
+    with open_sandbox_client() as client:
         yield client
-        client.close()
 
 
 @pytest.fixture(scope="module")

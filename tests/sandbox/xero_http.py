@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
+from sandbox_fixtures import SANDBOX_ANCHOR
+
+from sandbox.model import Sandbox
+from sandbox.server import running_sandbox
 
 API = "/api.xro/2.0"
 
@@ -60,3 +67,22 @@ class XeroHttp:
 
     def close(self) -> None:
         self.http.close()
+
+
+@contextmanager
+def connected(server) -> Iterator[XeroHttp]:
+    """A client on a running sandbox, holding a fresh access token for every tenant."""
+    client = XeroHttp(server, refresh_access_token(server)["access_token"])
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
+def open_sandbox_client() -> Iterator[XeroHttp]:
+    """A client on a sandbox of its own (two small tenants, the fixtures' seed and anchor)
+    served with rate limits off: one per module of read-only tests."""
+    sandbox = Sandbox(tenants=2, scale="small", seed=42, anchor=SANDBOX_ANCHOR)
+    with running_sandbox(sandbox, limits=False) as server, connected(server) as client:
+        yield client
