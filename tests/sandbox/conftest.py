@@ -1,21 +1,16 @@
-"""Fixtures for the sandbox's HTTP tests: the shared `sandbox`/`sandbox_server` fixtures and
-an httpx client holding a valid token for every tenant."""
+"""Fixtures for the sandbox's HTTP tests (`sandbox` and `sandbox_server` come from
+tests/sandbox_fixtures.py): an httpx client holding a valid token for every tenant."""
 
 from __future__ import annotations
 
 import pytest
-import sandbox_fixtures
-from xero_http import XeroHttp, refresh_access_token
-
-sandbox = sandbox_fixtures.sandbox
-sandbox_server = sandbox_fixtures.sandbox_server
+from xero_http import connected
 
 
 @pytest.fixture
 def xero(sandbox_server):
-    client = XeroHttp(sandbox_server, refresh_access_token(sandbox_server)["access_token"])
-    yield client
-    client.close()
+    with connected(sandbox_server) as client:
+        yield client
 
 
 @pytest.fixture
@@ -29,6 +24,5 @@ def open_server(sandbox):
 
 @pytest.fixture
 def open_xero(open_server):
-    client = XeroHttp(open_server, refresh_access_token(open_server)["access_token"])
-    yield client
-    client.close()
+    with connected(open_server) as client:
+        yield client
