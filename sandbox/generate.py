@@ -2050,6 +2050,11 @@ class TenantGenerator:
             stamp = min(previous + timedelta(seconds=randint(self.rng, 1, 900)), self.horizon)
         return stamp
 
+    def later(self, previous: datetime, day: date, within: int | None = None) -> datetime:
+        """A stamp after `previous` on a day from `day` to the last day (or `within` days)."""
+        end = self.last_day if within is None else min(day + timedelta(days=within), self.last_day)
+        return self.after(previous, self.day_between(day, end))
+
     def invoice(self, kind: str, status: str, bucket: str | None) -> dict:
         ledger = self.ledger
         rng = self.rng
@@ -2100,14 +2105,12 @@ class TenantGenerator:
             ledger.post_invoice(invoice, created)
         last = created
         if status == "VOIDED":
-            last = self.after(created, self.day_between(day, self.last_day))
+            last = self.later(created, day)
             invoice["Status"] = "VOIDED"
             ledger.refresh_invoice(invoice)
             ledger.post_invoice(invoice, last, reverse=True)
         elif status == "DELETED":
-            last = self.after(
-                created, self.day_between(day, min(day + timedelta(days=20), self.last_day))
-            )
+            last = self.later(created, day, 20)
             invoice["Status"] = "DELETED"
             ledger.refresh_invoice(invoice)
         elif status == "PAID":
@@ -2320,7 +2323,7 @@ class TenantGenerator:
         if status in ("AUTHORISED", "PAID", "VOIDED"):
             ledger.post_credit_note(credit, stamp)
         if status == "VOIDED":
-            last = self.after(stamp, self.day_between(day, self.last_day))
+            last = self.later(stamp, day)
             credit["Status"] = "VOIDED"
             credit["RemainingCredit"] = ZERO
             ledger.post_credit_note(credit, last, reverse=True)
@@ -2338,9 +2341,7 @@ class TenantGenerator:
             payment["UpdatedDateUTC"] = self.updated(last)
             self.emit("Payments", payment)
         elif status == "DELETED":
-            last = self.after(
-                stamp, self.day_between(day, min(day + timedelta(days=10), self.last_day))
-            )
+            last = self.later(stamp, day, 10)
             credit["Status"] = "DELETED"
         credit["UpdatedDateUTC"] = self.updated(last)
         self.emit("CreditNotes", credit)
@@ -2408,7 +2409,7 @@ class TenantGenerator:
         if status != "DELETED" or rng.random() < 0.5:
             ledger.post_bank_transaction(record, stamp)
             if status != "AUTHORISED":
-                last = self.after(stamp, self.day_between(day, self.last_day))
+                last = self.later(stamp, day)
                 ledger.post_bank_transaction(record, last, reverse=True)
         record["Status"] = status
         record["UpdatedDateUTC"] = self.updated(last)
@@ -2480,10 +2481,10 @@ class TenantGenerator:
         if status in ("POSTED", "VOIDED", "ARCHIVED"):
             ledger.post_manual_journal(record, stamp)
         if status == "VOIDED":
-            last = self.after(stamp, self.day_between(day, self.last_day))
+            last = self.later(stamp, day)
             ledger.post_manual_journal(record, last, reverse=True)
         elif status in ("DELETED", "ARCHIVED"):
-            last = self.after(stamp, self.day_between(day, self.last_day))
+            last = self.later(stamp, day)
         record["UpdatedDateUTC"] = self.updated(last)
         self.emit("ManualJournals", record)
 
@@ -2588,11 +2589,7 @@ class TenantGenerator:
             below(rng, 7)
         ]
         stamp = self.stamp(day)
-        last = (
-            stamp
-            if status in ("DRAFT", "SENT")
-            else self.after(stamp, self.day_between(day, self.last_day))
-        )
+        last = stamp if status in ("DRAFT", "SENT") else self.later(stamp, day)
         self.emit(
             "Quotes",
             {
@@ -2631,9 +2628,7 @@ class TenantGenerator:
             below(rng, 7)
         ]
         stamp = self.stamp(day)
-        last = (
-            stamp if status == "DRAFT" else self.after(stamp, self.day_between(day, self.last_day))
-        )
+        last = stamp if status == "DRAFT" else self.later(stamp, day)
         self.emit(
             "PurchaseOrders",
             {
@@ -2811,7 +2806,7 @@ class TenantGenerator:
                 lines_ += ledger.document_journal_lines(receipt, "801", -1)
             ledger.post(stamp, day, claim_id, "EXPCLAIM", "", lines_)
             if status == "VOIDED":
-                last = self.after(stamp, self.day_between(day, self.last_day))
+                last = self.later(stamp, day)
                 ledger.post(last, day, claim_id, "EXPCLAIM", "", ledger.reverse_lines(lines_))
         if status == "PAID":
             pay_day = self.day_between(day, self.last_day)
