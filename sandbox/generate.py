@@ -940,7 +940,7 @@ class Ledger:
             ]
             line_amount_types = "Inclusive"
         block = self.line_block(specs, line_amount_types, "AUTHORISED", stamp, currency)
-        key = "OverpaymentID" if overpayment else "PrepaymentID"
+        key = CREDIT_KEYS[collection]
         record = {
             "Type": f"{direction}-{'OVERPAYMENT' if overpayment else 'PREPAYMENT'}",
             "Contact": contact_ref(contact),
@@ -967,7 +967,7 @@ class Ledger:
         return record
 
     def bank_transaction_for(self, credit: dict, collection: str, bank: dict) -> dict:
-        key = "OverpaymentID" if collection == "Overpayments" else "PrepaymentID"
+        key = CREDIT_KEYS[collection]
         record = {
             "Type": credit["Type"],
             "Contact": credit["Contact"],

@@ -528,6 +528,13 @@ STATUS_WRITES = {
     "BankTransactions": ("VOIDED", "DELETED"),
     "ManualJournals": ("VOIDED", "DELETED", "ARCHIVED"),
 }
+# what a payment pays: (its field, the collection, that collection's key)
+PAYMENT_TARGETS = (
+    ("Invoice", "Invoices", "InvoiceID"),
+    ("CreditNote", "CreditNotes", "CreditNoteID"),
+    ("Overpayment", "Overpayments", "OverpaymentID"),
+    ("Prepayment", "Prepayments", "PrepaymentID"),
+)
 READ_ONLY_FIELDS = (
     "AmountDue",
     "AmountPaid",
@@ -1016,12 +1023,7 @@ class Operations:
             {"Code": payload["Code"]} if payload.get("Code") else None
         )
         reference = payload.get("Reference") or ""
-        for kind, collection, key in (
-            ("Invoice", "Invoices", "InvoiceID"),
-            ("CreditNote", "CreditNotes", "CreditNoteID"),
-            ("Overpayment", "Overpayments", "OverpaymentID"),
-            ("Prepayment", "Prepayments", "PrepaymentID"),
-        ):
+        for kind, collection, key in PAYMENT_TARGETS:
             ref = payload.get(kind)
             if not ref:
                 continue
@@ -1414,12 +1416,7 @@ class Operations:
     def delete_payment(self, payment: dict) -> dict:
         if payment["Status"] == "DELETED":
             return payment
-        for kind, collection, key in (
-            ("Invoice", "Invoices", "InvoiceID"),
-            ("CreditNote", "CreditNotes", "CreditNoteID"),
-            ("Overpayment", "Overpayments", "OverpaymentID"),
-            ("Prepayment", "Prepayments", "PrepaymentID"),
-        ):
+        for kind, collection, key in PAYMENT_TARGETS:
             ref = payment.get(kind)
             if not ref:
                 continue
