@@ -535,6 +535,17 @@ PAYMENT_TARGETS = (
     ("Overpayment", "Overpayments", "OverpaymentID"),
     ("Prepayment", "Prepayments", "PrepaymentID"),
 )
+# fields an update copies as they are
+INVOICE_EDITS = (
+    "Reference",
+    "InvoiceNumber",
+    "SentToContact",
+    "BrandingThemeID",
+    "Url",
+    "LineAmountTypes",
+    "CurrencyCode",
+)
+CREDIT_NOTE_EDITS = ("Reference", "CreditNoteNumber", "SentToContact", "BrandingThemeID")
 READ_ONLY_FIELDS = (
     "AmountDue",
     "AmountPaid",
@@ -779,9 +790,7 @@ class Operations:
             "HasAttachments": False,
             "HasValidationErrors": False,
         }
-        for key, value in payload.items():
-            if key not in ("ContactID", "UpdatedDateUTC", "Balances"):
-                record[key] = value
+        _merge(record, payload, skip=("ContactID", "UpdatedDateUTC", "Balances"))
         record["Name"] = name
         self.save("Contacts", record, "CREATE")
         self.index_contact(record)
@@ -797,9 +806,7 @@ class Operations:
             changes = {**changes, "Name": name}
             if name != old_name:
                 self.check_unique_name(name, record["ContactID"])
-        for key, value in changes.items():
-            if key not in ("ContactID", "UpdatedDateUTC", "Balances"):
-                record[key] = value
+        _merge(record, changes, skip=("ContactID", "UpdatedDateUTC", "Balances"))
         if record.get("ContactStatus") not in ("ACTIVE", "ARCHIVED", "GDPRREQUEST"):
             raise SandboxValidationError("Invalid ContactStatus")
         self.save("Contacts", record, "UPDATE")
@@ -928,17 +935,7 @@ class Operations:
         for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
             if key in changes:
                 invoice[key] = _day(changes[key])
-        for key in (
-            "Reference",
-            "InvoiceNumber",
-            "SentToContact",
-            "BrandingThemeID",
-            "Url",
-            "LineAmountTypes",
-            "CurrencyCode",
-        ):
-            if key in changes:
-                invoice[key] = changes[key]
+        _take(invoice, changes, INVOICE_EDITS)
         if "CurrencyRate" in changes:
             invoice["CurrencyRate"] = _money(changes["CurrencyRate"])
         if "LineItems" in changes or "LineAmountTypes" in changes:
@@ -1000,9 +997,7 @@ class Operations:
             specs = self.line_specs(changes["LineItems"])
             self.ledger.set_lines(credit, specs, credit["LineAmountTypes"])
             credit["RemainingCredit"] = credit["Total"]
-        for key in ("Reference", "CreditNoteNumber", "SentToContact", "BrandingThemeID"):
-            if key in changes:
-                credit[key] = changes[key]
+        _take(credit, changes, CREDIT_NOTE_EDITS)
         if "Date" in changes and not posted:
             credit["Date"] = _day(changes["Date"])
         if target == "AUTHORISED" and status in ("DRAFT", "SUBMITTED"):
@@ -1131,9 +1126,7 @@ class Operations:
             return self.delete("Payments", record_id)
         if payment["Status"] == "DELETED":
             raise SandboxValidationError("This payment has been deleted")
-        for key in ("IsReconciled", "Reference"):
-            if key in changes:
-                payment[key] = changes[key]
+        _take(payment, changes, ("IsReconciled", "Reference"))
         return self.save("Payments", payment, "UPDATE")
 
     # accounts and items
@@ -1187,9 +1180,7 @@ class Operations:
             raise SandboxValidationError("Please enter a unique Code.")
         if record.get("SystemAccount") and "Type" in changes and changes["Type"] != record["Type"]:
             raise SandboxValidationError("The type of a system account cannot be changed")
-        for key, value in changes.items():
-            if key not in ("AccountID", "Class", "SystemAccount", "UpdatedDateUTC"):
-                record[key] = value
+        _merge(record, changes, skip=("AccountID", "Class", "SystemAccount", "UpdatedDateUTC"))
         if record["Status"] not in ("ACTIVE", "ARCHIVED"):
             raise SandboxValidationError("Invalid account status")
         self.ledger.accounts_by_code.pop(old_code, None)
@@ -1210,17 +1201,13 @@ class Operations:
             "IsPurchased": True,
             "IsTrackedAsInventory": False,
         }
-        for key, value in payload.items():
-            if key not in ("ItemID", "UpdatedDateUTC"):
-                record[key] = value
+        _merge(record, payload, skip=("ItemID", "UpdatedDateUTC"))
         self._money_details(record)
         return self.save("Items", record, "CREATE")
 
     def update_items(self, record_id: str, changes: dict) -> dict:
         record = self.load("Items", record_id)
-        for key, value in changes.items():
-            if key not in ("ItemID", "UpdatedDateUTC"):
-                record[key] = value
+        _merge(record, changes, skip=("ItemID", "UpdatedDateUTC"))
         self._money_details(record)
         return self.save("Items", record, "UPDATE")
 
@@ -1271,9 +1258,7 @@ class Operations:
         )
         if relines:
             self.ledger.post_bank_transaction(record, self.now, reverse=True)
-        for key in ("Reference", "IsReconciled", "LineAmountTypes", "Url"):
-            if key in changes:
-                record[key] = changes[key]
+        _take(record, changes, ("Reference", "IsReconciled", "LineAmountTypes", "Url"))
         if "Date" in changes:
             record["Date"] = _day(changes["Date"])
         if "CurrencyRate" in changes:
@@ -1359,9 +1344,7 @@ class Operations:
             record["JournalLines"] = self.manual_journal_lines(changes["JournalLines"])
         if "Date" in changes:
             record["Date"] = _day(changes["Date"])
-        for key in ("Narration", "ShowOnCashBasisReports", "Url"):
-            if key in changes:
-                record[key] = changes[key]
+        _take(record, changes, ("Narration", "ShowOnCashBasisReports", "Url"))
         if target == "POSTED" and status == "DRAFT":
             record["Status"] = "POSTED"
             self.ledger.post_manual_journal(record, self.now)
@@ -1568,6 +1551,20 @@ class Operations:
             self.save("Invoices", invoice, "UPDATE")
         self.save(credit_collection, credit, "UPDATE")
         return allocation
+
+
+def _merge(record: dict, changes: dict, *, skip: tuple[str, ...]) -> None:
+    """Copy every field of `changes` onto the record but those in `skip`."""
+    for key, value in changes.items():
+        if key not in skip:
+            record[key] = value
+
+
+def _take(record: dict, changes: dict, keys: tuple[str, ...]) -> None:
+    """Copy those of `keys` that `changes` holds onto the record."""
+    for key in keys:
+        if key in changes:
+            record[key] = changes[key]
 
 
 def _snake(name: str) -> str:
