@@ -2747,6 +2747,7 @@ class TenantGenerator:
         day = self.day_between(self.first_day, self.last_day - timedelta(days=20))
         status = ("SUBMITTED", "AUTHORISED", "PAID", "PAID", "VOIDED", "DELETED")[below(rng, 6)]
         claim_id = ledger.new_id()
+        receipt_status = {"DELETED": "DRAFT", "PAID": "AUTHORISED"}.get(status, status)
         receipts = []
         for n in range(randint(rng, 1, 3)):
             contact = self.pick_contact("ACCPAY")
@@ -2767,15 +2768,7 @@ class TenantGenerator:
                 "TotalTax": total_tax,
                 "Total": total,
                 "ReceiptID": ledger.new_id(),
-                "Status": "DRAFT"
-                if status == "DELETED"
-                else (
-                    "VOIDED"
-                    if status == "VOIDED"
-                    else "SUBMITTED"
-                    if status == "SUBMITTED"
-                    else "AUTHORISED"
-                ),
+                "Status": receipt_status,
                 "ReceiptNumber": str(ledger.next_number("RECEIPT")),
                 "UpdatedDateUTC": self.stamp(receipt_day),
                 "HasAttachments": False,
@@ -2801,13 +2794,14 @@ class TenantGenerator:
             "ReportingDate": day,
         }
         if status in ("AUTHORISED", "PAID", "VOIDED"):
-            lines_ = []
+            journal_lines = []
             for receipt in receipts:
-                lines_ += ledger.document_journal_lines(receipt, "801", -1)
-            ledger.post(stamp, day, claim_id, "EXPCLAIM", "", lines_)
+                journal_lines += ledger.document_journal_lines(receipt, "801", -1)
+            ledger.post(stamp, day, claim_id, "EXPCLAIM", "", journal_lines)
             if status == "VOIDED":
                 last = self.later(stamp, day)
-                ledger.post(last, day, claim_id, "EXPCLAIM", "", ledger.reverse_lines(lines_))
+                reversed_lines = ledger.reverse_lines(journal_lines)
+                ledger.post(last, day, claim_id, "EXPCLAIM", "", reversed_lines)
         if status == "PAID":
             pay_day = self.day_between(day, self.last_day)
             last = self.after(stamp, pay_day)
