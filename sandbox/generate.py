@@ -1484,6 +1484,9 @@ class TenantGenerator:
             self.out.setdefault(collection, []).append(record)
         return record
 
+    def currency_of(self, contact: dict) -> str:
+        return contact.get("DefaultCurrency", self.profile.base_currency)
+
     def day_between(self, start: date, end: date) -> date:
         if end <= start:
             return start
@@ -2072,7 +2075,7 @@ class TenantGenerator:
         else:
             day = self.day_between(self.first_day, self.last_day)
             due = day + timedelta(days=terms)
-        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        currency = self.currency_of(contact)
         rate = ledger.currency_rate(currency, day)
         line_amount_types = ("Exclusive", "Exclusive", "Exclusive", "Inclusive", "NoTax")[
             below(rng, 5)
@@ -2265,36 +2268,28 @@ class TenantGenerator:
     def credit_document(
         self,
         collection: str,
-        invoice: dict | None,
+        invoice: dict,
         contact: dict,
         day: date,
         amount: Decimal,
         stamp: datetime,
     ) -> dict:
-        """An overpayment or prepayment through the bank, with its bank transaction."""
+        """An overpayment or prepayment through the bank, with its bank transaction.
+        `invoice` gives the Type, CurrencyCode and CurrencyRate."""
         ledger = self.ledger
-        receive = (invoice["Type"] if invoice else "ACCREC") == "ACCREC"
-        currency = (
-            invoice["CurrencyCode"]
-            if invoice
-            else contact.get("DefaultCurrency", self.profile.base_currency)
-        )
-        rate = invoice["CurrencyRate"] if invoice else ledger.currency_rate(currency, day)
+        bank = _bank_for(ledger, invoice["CurrencyCode"])
         record = ledger.prepayment_record(
             collection,
-            receive=receive,
+            receive=invoice["Type"] == "ACCREC",
             contact=contact,
             day=day,
-            currency=currency,
-            rate=rate,
+            currency=invoice["CurrencyCode"],
+            rate=invoice["CurrencyRate"],
             amount=amount,
             stamp=stamp,
-            bank=_bank_for(ledger, currency),
+            bank=bank,
         )
-        bank_transaction = ledger.bank_transaction_for(
-            record, collection, _bank_for(ledger, currency)
-        )
-        self.emit("BankTransactions", bank_transaction)
+        self.emit("BankTransactions", ledger.bank_transaction_for(record, collection, bank))
         return record
 
     def standalone_credit_note(self, kind: str) -> None:
@@ -2302,7 +2297,7 @@ class TenantGenerator:
         ledger = self.ledger
         contact = self.pick_contact(kind)
         day = self.day_between(self.first_day, self.last_day)
-        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        currency = self.currency_of(contact)
         status = ("AUTHORISED", "DRAFT", "AUTHORISED", "VOIDED", "PAID", "DELETED", "SUBMITTED")[
             ledger.next_number("standalone-cn") % 7
         ]
@@ -2350,17 +2345,14 @@ class TenantGenerator:
         contact = self.pick_contact(kind)
         day = self.day_between(self.first_day, self.last_day)
         amount = self.money_amount(20, 900)
-        fake_invoice = {
+        currency = self.currency_of(contact)
+        terms = {
             "Type": kind,
-            "CurrencyCode": contact.get("DefaultCurrency", self.profile.base_currency),
-            "CurrencyRate": self.ledger.currency_rate(
-                contact.get("DefaultCurrency", self.profile.base_currency), day
-            ),
+            "CurrencyCode": currency,
+            "CurrencyRate": self.ledger.currency_rate(currency, day),
         }
         collection = ("Prepayments", "Overpayments")[self.ledger.next_number("standalone-op") % 2]
-        record = self.credit_document(
-            collection, fake_invoice, contact, day, amount, self.stamp(day)
-        )
+        record = self.credit_document(collection, terms, contact, day, amount, self.stamp(day))
         self.emit(collection, record)
 
     def bank_transaction(self) -> None:
@@ -2498,10 +2490,7 @@ class TenantGenerator:
         payments = []
         for _ in range(randint(self.rng, 2, 4)):
             contact = self.pick_contact("ACCPAY")
-            if (
-                contact.get("DefaultCurrency", self.profile.base_currency)
-                != self.profile.base_currency
-            ):
+            if self.currency_of(contact) != self.profile.base_currency:
                 continue
             invoice_day = day - timedelta(days=randint(self.rng, 5, 50))
             created = self.stamp(invoice_day)
@@ -2580,7 +2569,7 @@ class TenantGenerator:
         rng = self.rng
         contact = self.pick_contact("ACCREC")
         day = self.day_between(self.first_day, self.last_day)
-        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        currency = self.currency_of(contact)
         line_amount_types = ("Exclusive", "Inclusive", "NoTax")[below(rng, 3)]
         lines, sub_total, total_tax, total = ledger.build_lines(
             self.line_specs("ACCREC", contact), line_amount_types
@@ -2620,7 +2609,7 @@ class TenantGenerator:
         rng = self.rng
         contact = self.pick_contact("ACCPAY")
         day = self.day_between(self.first_day, self.last_day)
-        currency = contact.get("DefaultCurrency", self.profile.base_currency)
+        currency = self.currency_of(contact)
         lines, sub_total, total_tax, total = ledger.build_lines(
             self.line_specs("ACCPAY", contact), "Exclusive"
         )
@@ -2694,7 +2683,7 @@ class TenantGenerator:
                 "LineItems": lines,
                 "LineAmountTypes": "Exclusive",
                 "Reference": pick(rng, ("Monthly retainer", "Hosting", "Lease", "")),
-                "CurrencyCode": contact.get("DefaultCurrency", self.profile.base_currency),
+                "CurrencyCode": self.currency_of(contact),
                 "Status": status,
                 "SubTotal": sub_total,
                 "TotalTax": total_tax,
