@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 
 from sandbox import spec
 from sandbox.spec import Endpoint
-from sandbox.wire import parse_date
+from sandbox.wire import ms_date, parse_date
 
 PROVIDER_NAME = "Xero Sandbox"
 _CACHED_QUERIES = 8
@@ -469,10 +469,6 @@ class Views:
 
 
 # -- the API --------------------------------------------------------------------------------------
-def _ms_date(value: datetime) -> str:
-    return f"/Date({int(value.timestamp() * 1000)})/"
-
-
 def dumps_any(value) -> bytes:
     """Xero JSON for a value that is not a whole collection record (allocations, control
     answers): exact decimals, MS-JSON dates."""
@@ -504,7 +500,7 @@ class AccountingApi:
             "Id": str(uuid.uuid4()),
             "Status": "OK",
             "ProviderName": PROVIDER_NAME,
-            "DateTimeUTC": _ms_date(self.sandbox.clock.now()),
+            "DateTimeUTC": ms_date(self.sandbox.clock.now(), offset=False),
         }
         if pagination is not None:
             head["pagination"] = pagination
