@@ -10,6 +10,7 @@ How each collection is read is set in `settings.COLLECTIONS`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -303,12 +304,16 @@ class _Reader:
         from pipelines.xero.client import XeroNotFoundError
 
         unique = list(dict.fromkeys(ids))
-        if c.ids_param:
+        if c.ids_param or (c.primary_key and c.path not in NO_WHERE_PATHS):
             params = dict(c.params)
-            calls = [
-                (c.path, {**params, c.ids_param: ",".join(batch), "page": 1}, None)
-                for batch in _batches(unique, settings.MAX_IDS_PER_REQUEST)
-            ]
+            if c.strategy in (settings.PAGED_IMS, settings.PAGED_CLIENT_FILTER):
+                params["page"] = 1  # paged endpoints return line items only on a page
+            batches = (
+                _batches(unique, settings.MAX_IDS_PER_REQUEST)
+                if c.ids_param
+                else where_batches(c.primary_key, unique, params)
+            )
+            calls = [(c.path, {**params, **batch}, None) for batch in _id_params(c, batches)]
             for payload in self._get_many(c, calls):
                 yield self._rows(c, payload)
             return
@@ -323,6 +328,69 @@ class _Reader:
                 logger.info("%s %s not found in Xero", c.name, record_id)
                 continue
             yield self._rows(c, payload)
+
+
+# Xero's query strings end at 2,048 characters (53 GUIDs in IDs= already fail with a 404);
+# stay clear of that with room for the other parameters.
+MAX_QUERY_CHARS = 1900
+# collections whose GET declares no `where` filter in the Accounting spec
+NO_WHERE_PATHS = frozenset(
+    {
+        "/PurchaseOrders",
+        "/Quotes",
+        "/Journals",
+        "/LinkedTransactions",
+        "/BrandingThemes",
+        "/Budgets",
+        "/InvoiceReminders/Settings",
+        "/Organisation",
+        "/Organisation/Actions",
+        "/PaymentServices",
+    }
+)
+
+
+def _id_params(c: Collection, batches) -> Iterator[dict]:
+    for batch in batches:
+        if c.ids_param:
+            yield {c.ids_param: ",".join(batch)}
+        else:
+            yield {"where": batch}
+
+
+def where_match(key: str, record_id: str) -> str:
+    """`CreditNoteID==Guid("…")` for a GUID, `TaxType=="…"` for any other key."""
+    import json
+
+    if _GUID.match(record_id):
+        return f'{key}==Guid("{record_id}")'
+    return f"{key}=={json.dumps(record_id)}"
+
+
+def where_batches(key: str, ids: list[str], params: dict | None = None) -> Iterator[str]:
+    """`where` expressions matching the ids, OR-ed together: as many per expression as keep
+    the encoded query string (with `params`) under MAX_QUERY_CHARS, at most
+    MAX_IDS_PER_REQUEST."""
+    import httpx
+
+    base = len(str(httpx.QueryParams({**(params or {}), "where": ""})))
+    separator = len(str(httpx.QueryParams({"w": " OR "}))) - 2
+    batch: list[str] = []
+    size = base
+    for record_id in ids:
+        term = where_match(key, record_id)
+        grow = len(str(httpx.QueryParams({"w": term}))) - 2 + (separator if batch else 0)
+        if batch and (size + grow > MAX_QUERY_CHARS or len(batch) >= settings.MAX_IDS_PER_REQUEST):
+            yield " OR ".join(batch)
+            batch, size = [], base
+            grow -= separator
+        batch.append(term)
+        size += grow
+    if batch:
+        yield " OR ".join(batch)
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _table_created(name: str) -> bool:

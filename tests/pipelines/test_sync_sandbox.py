@@ -4,6 +4,7 @@ against the sandbox's ground truth (ids, counts, money to the cent, no duplicate
 from __future__ import annotations
 
 import math
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -419,26 +420,63 @@ def test_crash_during_extract_keeps_cursors(monkeypatch, sb, tmp_path):
 
 
 def test_targeted_sync_by_ids(monkeypatch, sb, tmp_path):
+    import httpx
+
+    from pipelines.xero.client import XeroClient
+
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     tenant = sb.tenants[0]
     with served(monkeypatch, sb) as server:
         assert sync(destination=destination, resources=list(CORE)).ok
         invoices = [r["InvoiceID"] for r in tenant.collection("Invoices").records()][:60]
         contacts = [r["ContactID"] for r in tenant.collection("Contacts").records()][:3]
-        credit_notes = [r["CreditNoteID"] for r in tenant.collection("CreditNotes").records()][:2]
+        credit_notes = [r["CreditNoteID"] for r in tenant.collection("CreditNotes").records()]
+        # ids Xero no longer has are simply not returned
+        unknown = [str(uuid.UUID(int=n)) for n in range(1, 21)]
+        assert len(credit_notes + unknown) > 25
         for invoice_id in invoices[:2]:
             tenant.update("Invoices", invoice_id, {"Reference": "targeted"})
+        for credit_note_id in credit_notes[:2]:
+            tenant.update("CreditNotes", credit_note_id, {"Reference": "targeted"})
+        queries: list[str] = []
+        original = XeroClient.get
+
+        def get(self, path, params=None, **kwargs):
+            queries.append(str(httpx.QueryParams(params or {})))
+            return original(self, path, params, **kwargs)
+
+        monkeypatch.setattr(XeroClient, "get", get)
         server.log.reset()
         result = sync(
             destination=destination,
             tenants=[tenant.tenant_id],
-            ids={"invoices": invoices, "contacts": contacts, "credit_notes": credit_notes},
+            ids={
+                "invoices": invoices,
+                "contacts": contacts,
+                "credit_notes": credit_notes + unknown,
+            },
         )
         assert result.ok, result.errors
-        expected = math.ceil(len(invoices) / 50) + 1 + len(credit_notes)
+        # credit notes have no IDs parameter: ids go in `where` filters OR-ed together, 25
+        # GUIDs to a request keeping the query string inside Xero's 2,048 characters
+        credit_note_requests = math.ceil(len(credit_notes + unknown) / 25)
+        expected = math.ceil(len(invoices) / 50) + 1 + credit_note_requests
         assert tenant_requests(server, tenant) == expected
-        refs = query(destination, "select count(*) from xero.invoices where reference = 'targeted'")
-        assert refs[0][0] == 2
+        assert server.log.count(tenant_id=tenant.tenant_id, route="/CreditNotes") == (
+            credit_note_requests
+        )
+        assert max(len(q) for q in queries) <= 2048
+        for table in ("invoices", "credit_notes"):
+            refs = query(
+                destination, f"select count(*) from xero.{table} where reference = 'targeted'"
+            )
+            assert refs[0][0] == 2
+        lines = query(
+            destination,
+            "select count(*) from xero.credit_notes__line_items l join xero.credit_notes c"
+            " on l._dlt_root_id = c._dlt_id where c.reference = 'targeted'",
+        )
+        assert lines[0][0] > 0
         assert_matches_truth(destination, sb, only=CORE)
 
 

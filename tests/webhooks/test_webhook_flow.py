@@ -93,7 +93,10 @@ def test_a_burst_of_1000_events_is_applied_in_few_requests(
         tid = tenant.tenant_id
         for resource, count in summary[tid].items():
             requests = server.log.count(tenant_id=tid, route=ROUTES[resource], method="GET")
-            assert 0 < requests <= math.ceil(count / 50), (resource, count, requests)
+            # IDs= takes 50 ids; credit notes have no IDs parameter and go by `where`
+            # filters, 25 GUIDs to a request to fit Xero's 2,048-character query string
+            per_request = 25 if resource == "credit_notes" else 50
+            assert 0 < requests <= math.ceil(count / per_request), (resource, count, requests)
         contacts = dict(
             query(
                 destination, "select contact_id, name from xero.contacts where tenant_id = ?", tid
