@@ -126,19 +126,19 @@ def _print_aging(destination, as_of: date) -> None:
     try:
         rows = _query(
             destination,
-            "select tenant_id, aging_bucket, sum(amount_due) from reporting.fct_ar_aging "
-            "group by 1, 2 order by 1, 2",
+            "select tenant_id, base_currency, aging_bucket, sum(amount_due_base) "
+            "from reporting.fct_ar_aging group by 1, 2, 3 order by 1, 2, 3",
         )
     except Exception as exc:  # noqa: BLE001 - the models are optional for the demo
         logger.warning("no AR aging to show: %s", str(exc).splitlines()[0])
         return
     names = dict(_query(destination, "select tenant_id, name from xero.organisations"))
-    totals: dict[str, dict[str, object]] = {}
-    for tenant_id, bucket, amount in rows:
-        totals.setdefault(tenant_id, {})[bucket] = amount
-    print(f"\nAR aging as of {as_of} (amount due, organisation's currencies mixed):")
-    print("  " + f"{'organisation':<28}" + "".join(f"{b:>14}" for b in BUCKETS))
-    for tenant_id, buckets in totals.items():
+    totals: dict[tuple[str, str], dict[str, object]] = {}
+    for tenant_id, currency, bucket, amount in rows:
+        totals.setdefault((tenant_id, currency or "?"), {})[bucket] = amount
+    print(f"\nAR aging as of {as_of} (amount due in each organisation's base currency):")
+    print("  " + f"{'organisation':<28}{'ccy':<5}" + "".join(f"{b:>14}" for b in BUCKETS))
+    for (tenant_id, currency), buckets in totals.items():
         cells = "".join(f"{buckets.get(b, 0) or 0:>14,.2f}" for b in BUCKETS)
-        print(f"  {str(names.get(tenant_id, tenant_id))[:27]:<28}{cells}")
+        print(f"  {str(names.get(tenant_id, tenant_id))[:27]:<28}{currency:<5}{cells}")
     print("\nquery it: select * from reporting.fct_ar_aging")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 
 import duckdb
 
@@ -24,5 +25,17 @@ def test_demo_loads_both_organisations_and_builds_aging(tmp_path, capsys):
                 "select distinct aging_bucket from reporting.fct_ar_aging"
             ).fetchall()
         }
+        base_totals = connection.execute(
+            "select o.name, a.base_currency, sum(a.amount_due_base) from reporting.fct_ar_aging a"
+            " join xero.organisations o using (tenant_id) group by 1, 2"
+        ).fetchall()
     assert buckets <= {"current", "1_30", "31_60", "61_90", "over_90"}
     assert buckets
+    # one line per organisation, in its base currency, adding up amounts in that currency
+    lines = out.split("AR aging as of", 1)[1].splitlines()
+    for name, currency, total in base_totals:
+        line = next(line for line in lines if line.strip().startswith(name[:27]))
+        cells = line.strip()[len(name[:27]) :].split()
+        assert cells[0] == currency
+        shown = sum(Decimal(c.replace(",", "")) for c in cells[1:])
+        assert abs(shown - Decimal(str(total))) <= Decimal("0.03")  # five cells to the cent
