@@ -170,7 +170,7 @@ def dump_pages(env: dict, sb, folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="large")
+    parser.add_argument("--scale", default="large", help="small|medium|large or a record count")
     parser.add_argument("--tenants", type=int, default=1)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
@@ -191,7 +191,8 @@ def main() -> None:
     from sandbox.server import running_sandbox
 
     started = time.perf_counter()
-    sb = Sandbox(tenants=args.tenants, scale=args.scale, seed=args.seed)
+    scale = int(args.scale) if args.scale.isdigit() else args.scale
+    sb = Sandbox(tenants=args.tenants, scale=scale, seed=args.seed)
     rows = sb.total_rows()
     bound = sum(lower_bound(t) for t in sb.tenants)
     per_minute = 60 * args.time_scale
