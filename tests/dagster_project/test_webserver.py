@@ -236,4 +236,11 @@ def screenshot_asset_graph(url: str, tmp_path) -> list:
         keep = os.environ.get("XW_SCREENSHOT_DIR")
         if keep:
             shutil.copy(target, keep)
+    # the rendered page (what the screenshot shows) holds both asset groups
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1600,3000",
+         "--virtual-time-budget=20000", "--dump-dom", pages["asset-graph-expanded.png"][0]],
+        capture_output=True, text=True, timeout=180,
+    ).stdout  # fmt: skip
+    assert ">xero<" in dom and ">reporting<" in dom, "the asset graph shows no xero/reporting"
     return shots
