@@ -128,3 +128,7 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr)
         code = 130
     raise SystemExit(code or 0)
+
+
+if __name__ == "__main__":
+    main()
