@@ -74,9 +74,8 @@ def resources():
                            c.primary_key), nested_hints=nested_hints(c.envelope))
 
 from pipelines.destination import parse_destination
-from pipelines.runner import _dlt_destination
 target = parse_destination(url)
-pipeline = dlt.pipeline("dlt_alone", destination=_dlt_destination(target), dataset_name=dataset,
+pipeline = dlt.pipeline("dlt_alone", destination=target.dlt_destination(), dataset_name=dataset,
                         pipelines_dir=str(folder / f"pipelines_{file_format}"))
 source = dlt.source(name="xero", max_table_nesting=3, root_key=True)(lambda: list(resources()))()
 started = time.perf_counter()

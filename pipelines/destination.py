@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pipelines.errors import ConfigurationError
 
 DEFAULT_DUCKDB_FILE = "xero_warehouse.duckdb"
+DUCKDB_MEMORY_LIMIT = "256MB"  # DuckDB spills to disk beyond it
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
 
 
@@ -48,12 +49,23 @@ class Destination:
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     def dlt_destination(self):
+        """DuckDB runs inside this process: its memory is capped (XERO_DUCKDB_MEMORY_LIMIT)
+        so a large first load stays within a small machine."""
         import dlt
 
-        if self.kind == "duckdb":
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(str(self.duckdb_path))
-        return dlt.destinations.postgres(self.postgres_dsn)
+        if self.kind != "duckdb":
+            return dlt.destinations.postgres(self.postgres_dsn)
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        credentials = DuckDbCredentials(
+            str(self.duckdb_path),
+            global_config={
+                "memory_limit": os.environ.get("XERO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
+                "preserve_insertion_order": False,
+            },
+        )
+        return dlt.destinations.duckdb(credentials)
 
     def connect(self):
         """A DB-API connection (duckdb or psycopg2). The caller closes it."""

@@ -24,7 +24,6 @@ from pipelines.xero import settings
 logger = logging.getLogger(__name__)
 
 RECONCILE_BATCH = 500
-DUCKDB_MEMORY_LIMIT = "256MB"
 
 
 @dataclass(frozen=True)
@@ -257,28 +256,9 @@ def _pipeline(target: Destination, dataset: str, tenant_id: str):
     return dlt.pipeline(
         pipeline_name=pipeline_name(tenant_id),
         pipelines_dir=str(pipelines_dir(target, dataset)),
-        destination=_dlt_destination(target),
+        destination=target.dlt_destination(),
         dataset_name=dataset,
     )
-
-
-def _dlt_destination(target: Destination):
-    """DuckDB runs inside this process: cap its memory (it spills to disk beyond that) so a
-    large first load stays within a small machine."""
-    if target.kind != "duckdb":
-        return target.dlt_destination()
-    import dlt
-    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-
-    target.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    credentials = DuckDbCredentials(
-        str(target.duckdb_path),
-        global_config={
-            "memory_limit": os.environ.get("XERO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
-            "preserve_insertion_order": False,
-        },
-    )
-    return dlt.destinations.duckdb(credentials)
 
 
 def _finish_pending(pipeline, target: Destination, display) -> None:
