@@ -304,7 +304,7 @@ class _Reader:
         from pipelines.xero.client import XeroNotFoundError
 
         unique = list(dict.fromkeys(ids))
-        if c.ids_param or (c.primary_key and c.path not in NO_WHERE_PATHS):
+        if c.ids_param or (c.primary_key and c.where):
             params = dict(c.params)
             if c.strategy in (settings.PAGED_IMS, settings.PAGED_CLIENT_FILTER):
                 params["page"] = 1  # paged endpoints return line items only on a page
@@ -333,21 +333,6 @@ class _Reader:
 # Xero's query strings end at 2,048 characters (53 GUIDs in IDs= already fail with a 404);
 # stay clear of that with room for the other parameters.
 MAX_QUERY_CHARS = 1900
-# collections whose GET declares no `where` filter in the Accounting spec
-NO_WHERE_PATHS = frozenset(
-    {
-        "/PurchaseOrders",
-        "/Quotes",
-        "/Journals",
-        "/LinkedTransactions",
-        "/BrandingThemes",
-        "/Budgets",
-        "/InvoiceReminders/Settings",
-        "/Organisation",
-        "/Organisation/Actions",
-        "/PaymentServices",
-    }
-)
 
 
 def _id_params(c: Collection, batches) -> Iterator[dict]:

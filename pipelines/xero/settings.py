@@ -39,6 +39,7 @@ class Collection:
     optional: bool = False  # 401/403 skips it with a warning (premium feature, extra scope)
     hard_deletes: bool = False  # Xero deletes rows outright: only a full read can see it
     ids_param: str | None = None  # query parameter taking a CSV list of ids, if any
+    where: bool = True  # the GET takes a `where` filter (targeted syncs OR their ids in it)
     by_id: bool = True  # GET {path}/{id} exists
 
 
@@ -67,9 +68,9 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("prepayments", "Prepayments", "/Prepayments", "PrepaymentID",
                PAGED_IMS, _UPDATED, _UNITDP, MAX_PAGE_SIZE),
     Collection("purchase_orders", "PurchaseOrders", "/PurchaseOrders", "PurchaseOrderID",
-               PAGED_IMS, _UPDATED, (), MAX_PAGE_SIZE),
+               PAGED_IMS, _UPDATED, (), MAX_PAGE_SIZE, where=False),
     # Quotes take `page` but declare no pageSize and return no pagination object
-    Collection("quotes", "Quotes", "/Quotes", "QuoteID", PAGED_IMS, _UPDATED),
+    Collection("quotes", "Quotes", "/Quotes", "QuoteID", PAGED_IMS, _UPDATED, where=False),
     # If-Modified-Since, one call
     Collection("accounts", "Accounts", "/Accounts", "AccountID",
                UNPAGED_IMS, _UPDATED, hard_deletes=True),
@@ -85,25 +86,27 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("users", "Users", "/Users", "UserID", UNPAGED_IMS, _UPDATED),
     # Journals: offset by JournalNumber; a premium feature since 2026
     Collection("journals", "Journals", "/Journals", "JournalID",
-               JOURNALS, "JournalNumber", optional=True),
+               JOURNALS, "JournalNumber", optional=True, where=False),
     # Paged without If-Modified-Since
     Collection("linked_transactions", "LinkedTransactions", "/LinkedTransactions",
-               "LinkedTransactionID", PAGED_CLIENT_FILTER, _UPDATED, hard_deletes=True),
+               "LinkedTransactionID", PAGED_CLIENT_FILTER, _UPDATED, hard_deletes=True,
+               where=False),
     # Reference data, re-read each run
     Collection("branding_themes", "BrandingThemes", "/BrandingThemes", "BrandingThemeID",
-               FULL_REFRESH),
-    Collection("budgets", "Budgets", "/Budgets", "BudgetID", FULL_REFRESH, optional=True),
+               FULL_REFRESH, where=False),
+    Collection("budgets", "Budgets", "/Budgets", "BudgetID", FULL_REFRESH, optional=True,
+               where=False),
     Collection("contact_groups", "ContactGroups", "/ContactGroups", "ContactGroupID",
                FULL_REFRESH),
     Collection("currencies", "Currencies", "/Currencies", "Code", FULL_REFRESH, by_id=False),
     Collection("invoice_reminders", "InvoiceReminders", "/InvoiceReminders/Settings", None,
-               FULL_REFRESH, by_id=False),
+               FULL_REFRESH, by_id=False, where=False),
     Collection("organisations", "Organisations", "/Organisation", "OrganisationID",
-               FULL_REFRESH, by_id=False),
+               FULL_REFRESH, by_id=False, where=False),
     Collection("organisation_actions", "Actions", "/Organisation/Actions", "Name",
-               FULL_REFRESH, by_id=False),
+               FULL_REFRESH, by_id=False, where=False),
     Collection("payment_services", "PaymentServices", "/PaymentServices", "PaymentServiceID",
-               FULL_REFRESH, optional=True, by_id=False),
+               FULL_REFRESH, optional=True, by_id=False, where=False),
     Collection("repeating_invoices", "RepeatingInvoices", "/RepeatingInvoices",
                "RepeatingInvoiceID", FULL_REFRESH),
     Collection("tax_rates", "TaxRates", "/TaxRates", "TaxType", FULL_REFRESH),
