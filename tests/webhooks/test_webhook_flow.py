@@ -54,6 +54,11 @@ def editable_invoices(tenant):
     return [i for i in tenant.collection("Invoices").records() if i["Status"] in EDITABLE]
 
 
+def editable_credit_notes(tenant):
+    notes = tenant.collection("CreditNotes").records()
+    return [c for c in notes if c["Status"] in EDITABLE]
+
+
 def query(destination, sql, *params):
     connection = parse_destination(destination).connect()
     try:
@@ -71,7 +76,11 @@ def test_a_burst_of_1000_events_is_applied_in_few_requests(
         for n in range(1000):
             sandbox.clock.advance(seconds=0.001)
             tenant = sandbox.tenants[n % 2]
-            if n % 4 < 2:
+            if n % 20 in (16, 17):  # in place of invoice edits; n % 2 picks the tenant
+                notes = editable_credit_notes(tenant)
+                note = notes[n % len(notes)]
+                tenant.update("CreditNotes", note["CreditNoteID"], {"Reference": f"burst {n}"})
+            elif n % 4 < 2:
                 invoices = editable_invoices(tenant)
                 invoice = invoices[n % len(invoices)]
                 tenant.update("Invoices", invoice["InvoiceID"], {"Reference": f"burst {n}"})
@@ -117,6 +126,19 @@ def test_a_burst_of_1000_events_is_applied_in_few_requests(
         }
         assert references == expected
         assert len(references) == summary[tid]["invoices"]
+        notes = dict(
+            query(
+                destination,
+                "select credit_note_id, reference from xero.credit_notes where tenant_id = ?",
+                tid,
+            )
+        )
+        assert len(notes) == summary[tid]["credit_notes"] > 0
+        assert notes == {
+            c["CreditNoteID"]: c.get("Reference")
+            for c in tenant.collection("CreditNotes").records()
+            if c["CreditNoteID"] in notes
+        }
         duplicates = query(
             destination,
             "select count(*) - count(distinct invoice_id) from xero.invoices where tenant_id = ?",
