@@ -42,6 +42,7 @@ print(json.dumps({
     "errors": result.errors[:3],
     "rows": result.rows,
     "requests": result.requests,
+    "check_seconds": result.check_seconds,
     "rss_mb": peak_rss_mb(),
 }))
 """
@@ -230,6 +231,11 @@ def main() -> None:
                 f"(bound {bound:,}, +{requests - bound} over; allowed "
                 f"+{len(settings.COLLECTIONS) * len(sb.tenants)}), "
                 f"peak RSS {figures['rss_mb']:.0f} MiB, ok={figures['ok']} {figures['errors']}"
+            )
+            check = figures["check_seconds"]
+            print(
+                f"[{kind}] duplicate-key check after each load: {check:.2f}s, "
+                f"{check / figures['seconds']:.1%} of the sync"
             )
             if floor:
                 print(f"[{kind}] wall time / rate-limit floor: {figures['seconds'] / floor:.2f}")

@@ -13,12 +13,14 @@ import difflib
 import hashlib
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.destination import Destination, parse_destination
 from pipelines.errors import ConfigurationError, XeroWarehouseError
+from pipelines.locks import warehouse_lock
 from pipelines.xero import settings
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class SyncResult:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     tenants: list[TenantOutcome] = field(default_factory=list)
+    check_seconds: float = 0.0  # time spent looking for keys loaded twice
 
     @property
     def ok(self) -> bool:
@@ -201,14 +204,25 @@ def _sync_tenant(
     display.watch(lambda: _snapshot(tracker, client))
     deleted = 0
     try:
-        pipeline = _pipeline(target, dataset, tenant_id)
-        _finish_pending(pipeline, target, display)
-        source = xero_source(client, tenant_id, resources, full_refresh, ids, tracker)
-        display.step("extracting")
-        _run(pipeline, source, target)
-        if not ids:
-            display.step("finding deleted rows")
-            deleted = _reconcile(pipeline, tracker)
+        # one process at a time per tenant pipeline, on every machine
+        with warehouse_lock(target, f"sync {dataset} {tenant_id}"):
+            pipeline = _pipeline(target, dataset, tenant_id)
+            with warehouse_lock(target, _load_lock(dataset)):
+                _finish_pending(pipeline, target, display)
+                _step(target, "sync", pipeline.sync_destination)
+            source = xero_source(client, tenant_id, resources, full_refresh, ids, tracker)
+            display.step("extracting")
+            _extract_and_normalize(pipeline, source, target)
+            with warehouse_lock(target, _load_lock(dataset)):
+                display.step("loading")
+                _load(pipeline, target)
+                started = time.perf_counter()
+                _check_duplicates(pipeline, tracker)
+                result.check_seconds += time.perf_counter() - started
+                if not ids:
+                    display.step("finding deleted rows")
+                    deleted = _reconcile(pipeline, tracker)
+            _prune_loaded_packages(pipeline)
     except XeroWarehouseError as exc:
         tracker.errors.append(str(exc))
     finally:
@@ -225,6 +239,12 @@ def _sync_tenant(
     return TenantOutcome(
         tenant_id, name, rows, requests, status, tracker.resume_after_seconds, deleted
     )
+
+
+def _load_lock(dataset: str) -> str:
+    """Loads into one dataset run one at a time: schema changes and merges of two processes
+    never interleave."""
+    return f"load {dataset}"
 
 
 def _status(tracker) -> str:
@@ -262,9 +282,16 @@ def _pipeline(target: Destination, dataset: str, tenant_id: str):
 
 
 def _finish_pending(pipeline, target: Destination, display) -> None:
-    """A package left by a crashed or killed run is loaded now; if it cannot load, it is
-    aborted, which also rewinds the cursors it carried, so its rows are read again."""
+    """A package left by a crashed or killed run is loaded now if its load never began. One
+    whose load began is discarded, which rewinds the cursors it carried so its rows are read
+    again: what a killed load did to the staging tables cannot be trusted (a copy may have
+    committed without being recorded, and a later load may have refilled the staging tables)."""
     if not pipeline.has_pending_data:
+        return
+    if any(_load_began(pipeline, load_id) for load_id in pipeline.list_normalized_load_packages()):
+        display.step("discarding a partly loaded package; its rows are read again")
+        logger.warning("discarding a partly loaded package left by an interrupted run")
+        _step(target, "discarding a partly loaded package", pipeline.abort_packages)
         return
     display.step("loading what a previous run left pending")
     try:
@@ -273,28 +300,90 @@ def _finish_pending(pipeline, target: Destination, display) -> None:
         pipeline.load()
     except Exception as exc:  # noqa: BLE001 - any failure here means: abort the package
         logger.warning("aborting a pending load package that failed to load: %s", _one_line(exc))
-        pipeline.abort_packages()
+        _step(target, "discarding a pending package", pipeline.abort_packages)
 
 
-def _run(pipeline, source, target: Destination) -> None:
-    from dlt.pipeline.exceptions import PipelineStepFailed
+def _load_began(pipeline, load_id: str) -> bool:
+    """True once the loader touched the destination for this package: the schema update was
+    applied (staging truncated) or any job started, finished, failed or was retried."""
+    from dlt.common.storages.load_package import PackageStorage
 
-    try:
-        # the steps of `pipeline.run`, with the memory of each returned before the next
-        pipeline.sync_destination()
+    info = pipeline.get_load_package_info(load_id)
+    jobs = info.jobs
+    applied = Path(info.package_path, PackageStorage.APPLIED_SCHEMA_UPDATES_FILE_NAME)
+    return bool(
+        jobs.get("started_jobs")
+        or jobs.get("completed_jobs")
+        or jobs.get("failed_jobs")
+        or info.has_pending_transitions
+        or applied.exists()
+        or any(job.job_file_info.retry_count for job in jobs.get("new_jobs", []))
+    )
+
+
+def _extract_and_normalize(pipeline, source, target: Destination) -> None:
+    """Extract, then normalize, returning the memory of each before the next."""
+
+    def steps():
         pipeline.extract(source, loader_file_format=loader_file_format(target))
         _release_memory()
         pipeline.normalize()
         _release_memory()
-        info = pipeline.load()
+
+    _step(target, "extract", steps)
+
+
+def _load(pipeline, target: Destination) -> None:
+    info = _step(target, "load", pipeline.load)
+    try:
+        info.raise_on_failed_jobs()
+    except Exception as exc:  # noqa: BLE001 - dlt's failed-job error quotes a traceback
+        raise XeroWarehouseError(_failure_line("load", exc, target)) from None
+
+
+def _step(target: Destination, step: str, body):
+    """Run one dlt step; its failure becomes one line (a Xero error as it is)."""
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        return body()
     except PipelineStepFailed as exc:
         if isinstance(exc.exception, KeyboardInterrupt):
             raise exc.exception from None
         cause = _xero_cause(exc)
         if cause is not None:
             raise cause from None
-        raise XeroWarehouseError(f"{exc.step} failed: {_one_line(exc.exception)}") from None
-    info.raise_on_failed_jobs()
+        raise XeroWarehouseError(_failure_line(exc.step or step, exc, target)) from None
+    except XeroWarehouseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a database error while syncing state
+        raise XeroWarehouseError(_failure_line(step, exc, target)) from None
+
+
+def _failure_line(step: str, exc: BaseException, target: Destination) -> str:
+    """`load failed: <the database's own words>`: the innermost database error when there is
+    one, else the last line of the message (dlt quotes the traceback of a failed job)."""
+    reason = _database_reason(exc)
+    if reason is None:
+        lines = [line.strip() for line in str(getattr(exc, "exception", exc)).splitlines()]
+        lines = [line for line in lines if line and not line.startswith(("File ", "^"))]
+        reason = lines[-1] if lines else type(exc).__name__
+    if "Conflicting lock" in reason or "Could not set lock" in reason:
+        reason = "the warehouse file is open in another process"
+    return f"{step} failed ({target.display}): {reason}; what did not load is read again next run"
+
+
+def _database_reason(exc: BaseException) -> str | None:
+    import duckdb
+    import psycopg2
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, psycopg2.Error | duckdb.Error):
+            return _one_line(exc)
+        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    return None
 
 
 def _release_memory() -> None:
@@ -365,6 +454,43 @@ def _reconcile(pipeline, tracker) -> int:
                 logger.info("%s: %d rows gone from Xero marked deleted", name, len(gone))
             marked += len(gone)
     return marked
+
+
+def _check_duplicates(pipeline, tracker) -> None:
+    """Fail the run, naming the table, if a table this run loaded holds a (tenant_id, key)
+    twice: a duplicate must never pass silently. Only the tenant's rows are scanned."""
+    from pipelines.xero.helpers import TENANT_ID, _snake
+
+    loaded = [name for name, progress in tracker.resources.items() if progress.rows]
+    with pipeline.sql_client() as sql:
+        for name in loaded:
+            if not _table_exists(sql, name):
+                continue
+            collection = settings.BY_NAME[name]
+            tenant = sql.escape_column_name(TENANT_ID)
+            keys = [tenant]
+            if collection.primary_key:
+                keys.append(sql.escape_column_name(_snake(collection.primary_key)))
+            key_list = ", ".join(keys)
+            rows = sql.execute_sql(
+                f"select count(*) from (select {key_list} from"
+                f" {sql.make_qualified_table_name(name)} where {tenant} = %s"
+                f" group by {key_list} having count(*) > 1) as twice",
+                tracker.tenant_id,
+            )
+            if rows and rows[0][0]:
+                raise XeroWarehouseError(
+                    f"{name}: {rows[0][0]} keys loaded twice for tenant {tracker.tenant_id};"
+                    f" run `xero-warehouse sync --full-refresh --resource {name}`"
+                )
+
+
+def _prune_loaded_packages(pipeline, keep: int = 1) -> None:
+    """Delete the files of loaded packages but the newest: the rows are in the warehouse."""
+    import shutil
+
+    for load_id in sorted(pipeline.list_completed_load_packages())[:-keep]:
+        shutil.rmtree(pipeline.get_load_package_info(load_id).package_path, ignore_errors=True)
 
 
 def _table_exists(sql, name: str) -> bool:

@@ -1,0 +1,167 @@
+"""The fault suite: a sync killed (os._exit, like kill -9) at every step of extract, normalize
+and load, a database cut off mid-load, and per-tenant syncs in parallel while the data changes.
+After each, a plain re-run must leave every tenant equal to the sandbox's ground truth: no id
+lost, no key twice, money to the cent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_sync_sandbox import CORE, _mutate, assert_matches_truth, query, served
+
+from pipelines.runner import sync
+from sandbox.model import Sandbox
+
+KILLER = Path(__file__).with_name("sync_killed_at.py")
+KILLED = 99
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(tenants=2, scale="small", seed=11)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request, tmp_path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def cli(*argv: str, point: str | None = None, tenant: str = "") -> subprocess.CompletedProcess:
+    """`xero-warehouse ARGV` in a new process, killed at `point` when given."""
+    command = [sys.executable, str(KILLER), point, tenant, "--"] if point else [
+        sys.executable, "-m", "pipelines.cli"
+    ]
+    return subprocess.run(
+        [*command, *argv], capture_output=True, text=True, timeout=600, env=os.environ.copy()
+    )
+
+
+def sync_args(destination: str, *extra: str) -> list[str]:
+    resources = [arg for name in CORE for arg in ("--resource", name)]
+    return ["sync", "--destination", destination, "--no-progress", *resources, *extra]
+
+
+def duplicate_keys(destination: str) -> int:
+    (count,) = query(
+        destination,
+        "select count(*) from (select tenant_id, invoice_id from xero.invoices"
+        " group by 1, 2 having count(*) > 1) as twice",
+    )[0]
+    return count
+
+
+@pytest.mark.parametrize(
+    "point", ["extract", "normalize", "initialized", "staged", "merged", "completing"]
+)
+def test_a_kill_at_any_step_then_a_plain_rerun_loses_and_duplicates_nothing(
+    monkeypatch, sb, destination, point
+):
+    """The second tenant's sync dies; the first tenant's changed invoices load before the second
+    tenant's leftover package is dealt with (the order in which a shared staging table would
+    hand one tenant's rows to the other)."""
+    first, second = sb.tenants
+    with served(monkeypatch, sb):
+        killed = cli(*sync_args(destination), point=point, tenant=second.tenant_id)
+        assert killed.returncode == KILLED, killed.stderr[-2000:]
+        _mutate(first)
+        _mutate(second)
+        result = sync(destination=destination, resources=list(CORE))
+        assert result.ok, result.errors
+        assert_matches_truth(destination, sb, only=CORE)
+        assert duplicate_keys(destination) == 0
+
+
+@pytest.mark.postgres
+def test_a_database_cut_off_mid_load_gives_one_line_and_the_rerun_is_exact(
+    monkeypatch, sb, postgres_url
+):
+    import psycopg2
+
+    second = sb.tenants[1]
+    monkeypatch.setenv("XW_KILL_DESTINATION", postgres_url)
+    with served(monkeypatch, sb):
+        cut = cli(*sync_args(postgres_url), point="outage", tenant=second.tenant_id)
+        database = postgres_url.rsplit("/", 1)[1]
+        admin = psycopg2.connect(postgres_url.rsplit("/", 1)[0] + "/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'alter database "{database}" allow_connections true')
+        admin.close()
+        assert cut.returncode == 1
+        assert "Traceback" not in cut.stderr
+        errors = [line for line in cut.stderr.splitlines() if line.startswith("error:")]
+        assert errors and all(second.name in line for line in errors), cut.stderr[-2000:]
+        assert "password" not in cut.stderr.lower()
+        result = sync(destination=postgres_url, resources=list(CORE))
+        assert result.ok, result.errors
+        assert_matches_truth(postgres_url, sb, only=CORE)
+
+
+@pytest.mark.postgres
+def test_per_tenant_syncs_in_parallel_lose_no_update(monkeypatch, sb, postgres_url):
+    """Two processes, one per tenant, into one new PostgreSQL dataset, three rounds with the
+    data changing between rounds: every round ends exactly at the truth."""
+    with served(monkeypatch, sb):
+        for round_ in range(3):
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "pipelines.cli",
+                     *sync_args(postgres_url, "--tenant", tenant.tenant_id)],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                )
+                for tenant in sb.tenants
+            ]
+            outcomes = [process.communicate(timeout=600) for process in processes]
+            for process, (_, stderr) in zip(processes, outcomes, strict=True):
+                assert process.returncode == 0, f"round {round_}: {stderr[-2000:]}"
+            assert_matches_truth(postgres_url, sb, only=CORE)
+            for tenant in sb.tenants:
+                _mutate(tenant)
+
+
+def test_a_second_sync_on_the_same_warehouse_waits_for_the_first(monkeypatch, sb, tmp_path):
+    """Two whole syncs at once on one DuckDB file: both succeed, one after the other."""
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb):
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "pipelines.cli", *sync_args(destination)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for _ in range(2)
+        ]
+        outcomes = [process.communicate(timeout=600) for process in processes]
+        for process, (_, stderr) in zip(processes, outcomes, strict=True):
+            assert process.returncode == 0, stderr[-2000:]
+        assert any("waiting: another sync" in stderr for _, stderr in outcomes)
+        assert_matches_truth(destination, sb, only=CORE)
+
+
+def test_loaded_packages_are_pruned(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb):
+        for _ in range(3):
+            assert sync(destination=destination, resources=["accounts", "invoices"]).ok
+    loaded = list((tmp_path / "home" / "pipelines").glob("*/*/load/loaded/*"))
+    assert len(loaded) == len(sb.tenants)  # the newest package of each tenant pipeline
+
+
+def test_a_key_held_twice_fails_the_run_naming_the_table(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb):
+        assert sync(destination=destination, resources=["invoices"]).ok
+        connection = __import__("duckdb").connect(str(tmp_path / "w.duckdb"))
+        connection.execute("insert into xero.invoices select * from xero.invoices limit 1")
+        connection.close()
+        _mutate(sb.tenants[0])
+        result = sync(destination=destination, resources=["invoices"])
+    assert not result.ok
+    assert any("invoices: 1 keys loaded twice" in error for error in result.errors), result.errors
