@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
         for noisy in ("httpx", "httpcore", "dlt", "uvicorn.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt logs each failed job with its traceback; failures reach the user as one line
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "DEBUG" if args.verbose else "CRITICAL")
     try:
         code = _handler(args)(args)
     except XeroWarehouseError as exc:
