@@ -46,7 +46,7 @@ class XeroWarehouseResource(dg.ConfigurableResource):
         Returns the tenant's outcome (None when nothing was pending) and the result of the
         targeted sync (None when no sync ran)."""
         from pipelines.runner import sync as runner_sync
-        from pipelines.webhook_events import apply_pending_events
+        from pipelines.webhooks.consumer import apply_pending_events
 
         syncs = []
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.webhooks import WEBHOOK_PATH, signature_of
+from pipelines.webhooks.receiver import WEBHOOK_PATH, signature_of
 
 KEY = "benchmark-webhook-key"
 

@@ -58,7 +58,7 @@ def build_jobs(
 
 def webhook_keys(raw_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
     """The raw tables webhook events can change (contacts, invoices, credit notes)."""
-    from pipelines.webhook_events import CATEGORY_RESOURCES
+    from pipelines.webhooks.store import CATEGORY_RESOURCES
 
     resources = set(CATEGORY_RESOURCES.values())
     return [key for key in raw_assets.keys if key.path[-1] in resources]

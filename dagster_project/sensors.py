@@ -84,7 +84,7 @@ def build_webhook_sensor(webhook_job: str) -> dg.SensorDefinition:
         description="Launches a targeted sync for each tenant with pending webhook events.",
     )
     def xero_webhook_sensor(context: dg.SensorEvaluationContext):
-        from pipelines.webhook_events import pending_event_summary
+        from pipelines.webhooks.store import pending_event_summary
 
         pending = {
             tenant: sum(counts.values())

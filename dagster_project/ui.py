@@ -155,3 +155,12 @@ def run_dagster_ui(
         return 0
     finally:
         stop_dagster_ui(process)
+
+
+if __name__ == "__main__":
+    # `python -m dagster_project.ui`: what `xero-warehouse demo --dagster` starts
+    raise SystemExit(
+        run_dagster_ui(
+            os.environ, announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)")
+        )
+    )

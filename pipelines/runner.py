@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.destination import Destination, parse_destination
+from pipelines.display import PlainProgress
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings
@@ -133,7 +134,6 @@ def sync(
     resources: list[str] | None = None,
     full_refresh: bool = False,
     ids: dict[str, list[str]] | None = None,
-    progress: bool = False,
     *,
     auth=None,
     display=None,
@@ -142,9 +142,8 @@ def sync(
 
     ids: {"invoices": [...], "contacts": [...], "credit_notes": [...]} fetches only those
     records (a targeted sync: cursors and deletions untouched). auth: an httpx.Auth
-    (default: `auth_from_env()`). display: a progress display (default from `progress`).
+    (default: `auth_from_env()`). display: a progress display (default: plain lines on stdout).
     """
-    from pipelines.progress import make_progress
     from pipelines.xero.auth import auth_from_env
     from pipelines.xero.client import list_connections
 
@@ -159,7 +158,7 @@ def sync(
     auth = auth or auth_from_env()
     connections = list_connections(auth)
     chosen = select_tenants(connections, tenants)
-    display = display or make_progress(progress)
+    display = display or PlainProgress()
     result = SyncResult()
     try:
         for connection in chosen:
@@ -499,47 +498,3 @@ def _table_exists(sql, name: str) -> bool:
     except Exception:  # noqa: BLE001 - the table was never created (no rows yet)
         return False
     return True
-
-
-# --- the CLI ---------------------------------------------------------------------------------
-
-
-def sync_command(args) -> int:
-    import sys
-
-    from pipelines.progress import summary_lines
-
-    if getattr(args, "from_webhooks", False):
-        from pipelines.webhook_events import from_webhooks_command
-
-        return from_webhooks_command(args)
-    live = not getattr(args, "no_progress", False)
-    result = sync(
-        destination=args.destination,
-        dataset=args.dataset,
-        tenants=args.tenant,
-        resources=args.resource,
-        full_refresh=args.full_refresh,
-        progress=live,
-    )
-    rows = [
-        (_tenant_name(result, tenant_id), resource, stats.rows, stats.requests, "")
-        for (tenant_id, resource), stats in sorted(result.tables.items())
-    ]
-    for line in summary_lines(rows):
-        print(line)
-    for tenant in result.tenants:
-        print(
-            f"{tenant.name}: {tenant.rows} rows, {tenant.requests} requests, "
-            f"{tenant.deleted} marked deleted, {tenant.status}"
-        )
-    for error in result.errors:
-        print(f"error: {error}", file=sys.stderr)
-    return 0 if result.ok else 1
-
-
-def _tenant_name(result: SyncResult, tenant_id: str) -> str:
-    for tenant in result.tenants:
-        if tenant.tenant_id == tenant_id:
-            return tenant.name
-    return tenant_id

@@ -13,15 +13,15 @@ from pipelines.errors import XeroWarehouseError
 
 # subcommand -> "module:function" taking the argparse namespace and returning an exit code
 HANDLERS = {
-    "sync": "pipelines.runner:sync_command",
+    "sync": "pipelines.cli.sync:sync_command",
     "models": "pipelines.models:models_command",
     "sandbox serve": "sandbox.server:serve_command",
-    "demo": "pipelines.demo:demo_command",
-    "auth login": "pipelines.xero.auth_cli:login_command",
-    "auth status": "pipelines.xero.auth_cli:status_command",
-    "auth logout": "pipelines.xero.auth_cli:logout_command",
-    "tenants": "pipelines.xero.auth_cli:tenants_command",
-    "webhooks serve": "pipelines.webhooks:serve_command",
+    "demo": "pipelines.cli.demo:demo_command",
+    "auth login": "pipelines.cli.auth:login_command",
+    "auth status": "pipelines.cli.auth:status_command",
+    "auth logout": "pipelines.cli.auth:logout_command",
+    "tenants": "pipelines.cli.auth:tenants_command",
+    "webhooks serve": "pipelines.webhooks.receiver:serve_command",
 }
 
 

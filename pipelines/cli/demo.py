@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import date
 
+from pipelines.cli.progress import make_progress
 from pipelines.destination import parse_destination
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,7 @@ def demo_command(args) -> int:
         env = _sandbox_env(server)
         with _environment(env):
             print(f"syncing into {destination.display}")
-            result = sync(destination=destination.url, progress=True)
+            result = sync(destination=destination.url, display=make_progress(live=True))
         for error in result.errors:
             print(f"error: {error}")
         if not result.ok:
@@ -78,11 +81,13 @@ def demo_command(args) -> int:
 
 
 def _dagster_ui(env: dict[str, str], destination) -> int:
-    """The Dagster UI on the same sandbox and warehouse, until Ctrl-C."""
-    from dagster_project.ui import run_dagster_ui
-
-    ui_env = {**env, "XERO_WAREHOUSE_DESTINATION": destination.url}
-    return run_dagster_ui(ui_env, announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)"))
+    """The Dagster UI on the same sandbox and warehouse, until Ctrl-C. It runs in a process
+    of its own (the CLI never imports the Dagster code location)."""
+    ui_env = {**os.environ, **env, "XERO_WAREHOUSE_DESTINATION": destination.url}
+    try:
+        return subprocess.call([sys.executable, "-m", "dagster_project.ui"], env=ui_env)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _run_models(destination, as_of: date) -> bool:

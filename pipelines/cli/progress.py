@@ -7,27 +7,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-
-class PlainProgress:
-    """One line per tenant step; for logs, pipes and `--no-progress`."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stdout
-
-    def tenant_started(self, name: str, tenant_id: str) -> None:
-        print(f"syncing {name} ({tenant_id})", file=self.stream, flush=True)
-
-    def watch(self, snapshot: Callable[[], list[tuple]]) -> None:
-        pass
-
-    def step(self, message: str) -> None:
-        print(f"  {message}", file=self.stream, flush=True)
-
-    def tenant_finished(self, name: str, rows: int, requests: int, status: str) -> None:
-        print(f"  {name}: {rows} rows, {requests} requests, {status}", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
+from pipelines.display import PlainProgress
 
 
 class LiveProgress(PlainProgress):

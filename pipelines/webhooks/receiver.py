@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipelines.errors import ConfigurationError
-from pipelines.webhook_events import EventStore, parse_events
+from pipelines.webhooks.store import EventStore, parse_events
 
 logger = logging.getLogger(__name__)
 

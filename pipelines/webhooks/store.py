@@ -1,5 +1,5 @@
-"""Xero webhook events kept durably in SQLite, and the consumer that turns them into
-targeted syncs.
+"""Xero webhook events kept durably in SQLite (the consumer in `consumer.py` turns them into
+targeted syncs).
 
 Xero's events carry no record data: each one says "this contact/invoice/credit note
 changed", so applying them means re-fetching those records by ID and merging them into
@@ -18,7 +18,6 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -297,7 +296,7 @@ class EventStore:
         return dict(summary)
 
 
-def _open(store: EventStore | str | Path | None) -> tuple[EventStore, bool]:
+def open_store(store: EventStore | str | Path | None) -> tuple[EventStore, bool]:
     if isinstance(store, EventStore):
         return store, False
     return EventStore(store), True
@@ -308,151 +307,9 @@ def pending_event_summary(
 ) -> dict[str, dict[str, int]]:
     """{tenant_id: {resource: distinct records waiting}} for the default store or the
     given one (an EventStore or a path)."""
-    events, owned = _open(store)
+    events, owned = open_store(store)
     try:
         return events.summary()
     finally:
         if owned:
             events.close()
-
-
-@dataclass
-class TenantOutcome:
-    tenant_id: str
-    ids: dict[str, list[str]]  # resource -> distinct record ids re-fetched
-    events: int
-    error: str | None = None
-    result: object = None  # what the sync returned, when it returned
-
-
-@dataclass
-class ApplyResult:
-    outcomes: list[TenantOutcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(o.error is None for o in self.outcomes)
-
-    @property
-    def events_applied(self) -> int:
-        return sum(o.events for o in self.outcomes if o.error is None)
-
-    @property
-    def events_failed(self) -> int:
-        return sum(o.events for o in self.outcomes if o.error is not None)
-
-
-def _sync_errors(result) -> str | None:
-    if result.ok:
-        return None
-    return "; ".join(str(e) for e in result.errors or ["sync failed"])[:2000]
-
-
-def apply_pending_events(
-    destination: str | None = None,
-    dataset: str = "xero",
-    *,
-    store: EventStore | str | Path | None = None,
-    tenants: list[str] | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
-    force: bool = False,
-    sync: Callable | None = None,
-) -> ApplyResult:
-    """Re-fetch the records named by pending events, one targeted sync per tenant, and
-    mark the events done once that sync has committed. Events of a failed sync go back
-    to pending with the error and wait before their next attempt (force: take them now);
-    they are failed after max_attempts.
-
-    `sync` defaults to `pipelines.runner.sync`; it is called as
-    `sync(destination=, dataset=, tenants=[tenant_id], resources=[...], ids={resource: [...]})`.
-    """
-    sync = sync or _runner_sync
-    events, owned = _open(store)
-    result = ApplyResult()
-    by_tenant: dict[str, list] = defaultdict(list)
-    try:
-        for row in events.claim(tenants, force):
-            by_tenant[row["tenant_id"]].append(row)
-        while by_tenant:
-            tenant_id, rows = next(iter(by_tenant.items()))
-            outcome = _apply_tenant(
-                events, sync, destination, dataset, tenant_id, rows, max_attempts
-            )
-            result.outcomes.append(outcome)
-            del by_tenant[tenant_id]
-    finally:
-        # interrupted (Ctrl-C, shutdown): what was not tried goes back untouched
-        untried = [row["id"] for rows in by_tenant.values() for row in rows]
-        if untried:
-            events.release(untried)
-        if owned:
-            events.close()
-    return result
-
-
-def _runner_sync(**kwargs):
-    from pipelines.runner import sync
-
-    return sync(**kwargs)
-
-
-def _apply_tenant(events, sync, destination, dataset, tenant_id, rows, max_attempts):
-    ids: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if row["event_category"] in CATEGORY_RESOURCES:
-            ids[CATEGORY_RESOURCES[row["event_category"]]].add(row["resource_id"])
-    row_ids = [row["id"] for row in rows]
-    targets = {resource: sorted(values) for resource, values in sorted(ids.items())}
-    outcome = TenantOutcome(tenant_id, targets, len(rows))
-    if not targets:  # only categories with nothing to re-fetch
-        events.mark_done(row_ids)
-        return outcome
-    try:
-        sync_result = sync(
-            destination=destination,
-            dataset=dataset,
-            tenants=[tenant_id],
-            resources=list(targets),
-            ids=targets,
-        )
-        outcome.result = sync_result
-        outcome.error = _sync_errors(sync_result)
-    except Exception as exc:  # noqa: BLE001 - recorded on the events, reported to the caller
-        outcome.error = f"{type(exc).__name__}: {exc}"[:2000]
-    if outcome.error is None:
-        events.mark_done(row_ids)
-        logger.info("applied %d webhook events for tenant %s", len(rows), tenant_id)
-    else:
-        events.mark_failed(row_ids, outcome.error, max_attempts)
-        logger.warning("webhook events for tenant %s stay pending: %s", tenant_id, outcome.error)
-    return outcome
-
-
-def _summary_lines(result: ApplyResult, waiting: int) -> list[str]:
-    """Lines for the CLI: one per tenant."""
-    if not result.outcomes:
-        if waiting:
-            return [f"no webhook events due; {waiting} wait to retry after a failed sync"]
-        return ["no pending webhook events"]
-    lines = []
-    for o in result.outcomes:
-        counts = ", ".join(f"{len(v)} {k}" for k, v in o.ids.items()) or "nothing to fetch"
-        state = "applied" if o.error is None else f"failed: {o.error}"
-        lines.append(f"{o.tenant_id}: {o.events} events ({counts}) {state}")
-    return lines
-
-
-def from_webhooks_command(args) -> int:
-    """`xero-warehouse sync --from-webhooks`: apply the pending events of the default
-    store (`--tenant` takes tenant IDs here) and print one line per tenant."""
-    with EventStore() as store:
-        result = apply_pending_events(
-            destination=args.destination,
-            dataset=args.dataset,
-            store=store,
-            tenants=args.tenant or None,
-        )
-        waiting = store.counts().get(PENDING, 0)
-    for line in _summary_lines(result, waiting):
-        print(line)
-    return 0 if result.ok else 1

@@ -16,7 +16,7 @@ from assets.xero import (
     row_count_check,
     xero_tables,
 )
-from pipelines.webhook_events import EventStore
+from pipelines.webhooks.store import EventStore
 from pipelines.xero.settings import COLLECTIONS
 from sandbox.ground_truth import collection_truth
 

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import build_definitions
-from pipelines.webhook_events import EventStore
+from pipelines.webhooks.store import EventStore
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
+from pipelines.cli import auth as auth_cli
 from pipelines.errors import ConfigurationError
-from pipelines.xero import auth_cli
 from pipelines.xero.auth import (
     ClientCredentials,
     XeroAuth,

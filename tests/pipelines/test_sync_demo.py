@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import duckdb
 
-from pipelines.demo import demo_command
+from pipelines.cli.demo import demo_command
 
 
 def test_demo_loads_both_organisations_and_builds_aging(tmp_path, capsys):

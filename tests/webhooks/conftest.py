@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.webhook_events import EventStore
-from pipelines.webhooks import WEBHOOK_PATH, running_receiver
+from pipelines.webhooks.receiver import WEBHOOK_PATH, running_receiver
+from pipelines.webhooks.store import EventStore
 
 KEY = "test-webhook-key-0123456789"
 

@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pipelines.webhook_events import EventStore
-from pipelines.webhooks import running_receiver, serving, signature_of
+from pipelines.webhooks.receiver import running_receiver, serving, signature_of
+from pipelines.webhooks.store import EventStore
 from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender, sender_from_env
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from pipelines.cli import build_parser
-from pipelines.webhook_events import (
+from pipelines.webhooks.store import (
     EventStore,
     apply_pending_events,
     from_webhooks_command,

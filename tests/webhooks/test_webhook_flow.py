@@ -10,7 +10,8 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.destination import parse_destination
-from pipelines.webhook_events import apply_pending_events, pending_event_summary
+from pipelines.webhooks.consumer import apply_pending_events
+from pipelines.webhooks.store import pending_event_summary
 from sandbox.server import running_sandbox
 from sandbox.webhooks import RetryPolicy, WebhookSender
 

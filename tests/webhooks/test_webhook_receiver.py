@@ -13,8 +13,8 @@ from starlette.routing import Mount
 
 from pipelines.cli import main
 from pipelines.errors import ConfigurationError
-from pipelines.webhook_events import EventStore, default_store_path, pending_event_summary
-from pipelines.webhooks import create_webhook_app, running_receiver, serving, signature_of
+from pipelines.webhooks.receiver import create_webhook_app, running_receiver, serving, signature_of
+from pipelines.webhooks.store import EventStore, default_store_path, pending_event_summary
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py
 TENANT = "aef86862-2015-4b6b-88bc-d89032cecc50"
@@ -76,7 +76,7 @@ def test_missing_or_bad_signature_is_401_and_stores_nothing(receiver, store, sig
     assert response.content == b""
     assert store.events() == []
     assert secret_id not in caplog.text
-    warnings = [r for r in caplog.records if r.name == "pipelines.webhooks"]
+    warnings = [r for r in caplog.records if r.name == "pipelines.webhooks.receiver"]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
 
 
