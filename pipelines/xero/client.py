@@ -466,6 +466,10 @@ class XeroClient:
         return self._request(path, params, headers, method=method, content=content, raw=raw)
 
     @property
+    def auth(self) -> httpx.Auth:
+        return self._http.auth
+
+    @property
     def stats(self) -> RequestStats:
         return self._stats.snapshot()
 

@@ -1,0 +1,226 @@
+"""Running one action of the catalogue: the call it makes, Xero's answer checked element by
+element, and write-through (the records it touched re-fetched by id into the warehouse).
+
+    result = run_action(client, "invoices.void", record_id=invoice_id)
+    write_through(result, client.tenant_id, destination="duckdb:///warehouse.duckdb")
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.actions.catalogue import EMPTY, ENVELOPE, FILE, OBJECT, Action, catalogue
+from pipelines.errors import ConfigurationError, XeroWarehouseError
+from pipelines.xero.client import (
+    XeroAuthError,
+    XeroClient,
+    XeroForbiddenError,
+    element_errors,
+)
+
+
+class ActionError(XeroWarehouseError):
+    """An action was refused: unknown name, missing fields, or Xero rejected elements."""
+
+
+class ActionRejectedError(ActionError):
+    """Xero rejected some elements of a write (`messages`: one line each); the elements it
+    accepted are in `result`."""
+
+    def __init__(self, message: str, messages: list[str], result: ActionResult):
+        super().__init__(message)
+        self.messages = messages
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP call of an action."""
+
+    method: str
+    path: str
+    params: dict = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+    content_type: str | None = None
+    raw: bool = False
+
+
+@dataclass
+class ActionResult:
+    action: str
+    response: Any  # Xero's JSON ({} for an empty answer), or the bytes of a download
+    records: list[dict]  # the records Xero returned (without rejected elements)
+    touched: dict[str, list[str]]  # warehouse table -> ids to re-fetch
+    synced: Any = None  # the SyncResult of write-through, when it ran
+
+
+def get_action(name: str) -> Action:
+    actions = catalogue()
+    if name not in actions:
+        close = [n for n in actions if n.split(".")[0] == name.split(".")[0]]
+        hint = f"; {name.split('.')[0]} has: {', '.join(close)}" if close else ""
+        raise ActionError(f"unknown action {name!r}{hint}; `xero-warehouse actions` lists them")
+    return actions[name]
+
+
+def build_call(action: Action, fields: dict | None, record_id: str | None) -> Call:
+    """The HTTP call for `action` with the user's `fields` and record id."""
+    fields = dict(fields or {})
+    if action.needs_id and not record_id:
+        raise ActionError(f"{action.name} needs the record's id (--id)")
+    missing = [f for f in action.required if f not in fields and not _has_envelope(action, fields)]
+    if missing:
+        raise ActionError(f"{action.name} needs the field(s): {', '.join(missing)}")
+    path = action.path.replace("{id}", record_id or "")
+    params = dict(action.params)
+    if action.body == FILE:
+        return _file_call(action, path, fields, params)
+    if "{FileName}" in path:
+        path = path.replace("{FileName}", str(fields.pop("FileName")))
+        return Call(action.method, path, params, raw=True)
+    if action.method in ("GET", "DELETE"):
+        params.update({k: str(v) for k, v in fields.items() if k != "out"})
+        return Call(action.method, path, params)
+    payload = {**fields, **action.preset}
+    if action.body == EMPTY:
+        return Call(action.method, path, params, json={})
+    if action.body == OBJECT or _has_envelope(action, fields):
+        return Call(action.method, path, params, json=payload)
+    return Call(action.method, path, params, json={action.envelope: [payload]})
+
+
+def _has_envelope(action: Action, fields: dict) -> bool:
+    return action.body == ENVELOPE and isinstance(fields.get(action.envelope), list)
+
+
+def _file_call(action: Action, path: str, fields: dict, params: dict) -> Call:
+    source = Path(str(fields["file"])).expanduser()
+    try:
+        content = source.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {source}: {exc.strerror or exc}") from None
+    name = str(fields.get("FileName") or source.name)
+    if str(fields.get("IncludeOnline", "")).lower() == "true":
+        params["IncludeOnline"] = "true"
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    path = path.replace("{FileName}", name)
+    return Call(action.method, path, params, content=content, content_type=content_type)
+
+
+def run_action(
+    client: XeroClient,
+    name: str,
+    fields: dict | None = None,
+    record_id: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+) -> ActionResult:
+    """Run one action on the client's tenant. A write carries `idempotency_key` (a new one
+    unless given), so a retried call never writes twice. Raises ActionRejectedError when
+    Xero rejected elements (those it accepted are in the error's `result`)."""
+    action = get_action(name)
+    call = build_call(action, fields, record_id)
+    response = _send(client, action, call, idempotency_key)
+    if call.raw:
+        _save_download(response, (fields or {}).get("out"))
+        return ActionResult(name, response, [], {})
+    records = _records(action, response)
+    accepted = [r for r in records if not r.get("ValidationErrors")]
+    result = ActionResult(name, response, accepted, touched_ids(action, accepted, record_id))
+    messages = element_errors(records)
+    if messages:
+        done = f"; {len(accepted)} written" if accepted else "; nothing written"
+        raise ActionRejectedError(
+            f"Xero rejected {name}: {' | '.join(messages)}{done}", messages, result
+        )
+    return result
+
+
+def _send(client: XeroClient, action: Action, call: Call, key: str | None) -> Any:
+    try:
+        return client.request(
+            call.method,
+            call.path,
+            call.params or None,
+            call.json,
+            content=call.content,
+            content_type=call.content_type,
+            idempotency_key=key,
+            raw=call.raw,
+        )
+    except (XeroForbiddenError, XeroAuthError) as exc:
+        if not action.scope:
+            raise
+        raise type(exc)(
+            f"{action.name} needs the scope {action.scope}, which these credentials may lack "
+            f"(Xero answered {exc.status_code}); run `xero-warehouse auth login --scopes "
+            f"'offline_access {action.scope} ...'`",
+            exc.status_code,
+        ) from None
+
+
+def _save_download(content: bytes, out: str | None) -> None:
+    if out:
+        target = Path(out).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def _records(action: Action, response: Any) -> list[dict]:
+    if isinstance(response, list):
+        return [r for r in response if isinstance(r, dict)]
+    if not isinstance(response, dict) or not action.envelope:
+        return []
+    return [r for r in response.get(action.envelope) or [] if isinstance(r, dict)]
+
+
+def touched_ids(action: Action, records: list[dict], record_id: str | None) -> dict[str, list]:
+    """Warehouse table -> the ids a write changed (what write-through re-fetches)."""
+    if not action.writes:
+        return {}
+    touched: dict[str, list[str]] = {}
+    for table, where in action.touches:
+        if where == "{id}":
+            found = [record_id] if record_id else []
+        else:
+            found = [_value_at(record, where) for record in records]
+        ids = [str(i) for i in found if i]
+        if ids:
+            touched.setdefault(table, [])
+            touched[table] += [i for i in ids if i not in touched[table]]
+    return touched
+
+
+def _value_at(record: dict, path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def write_through(
+    result: ActionResult,
+    tenant_id: str,
+    destination: str | None = None,
+    dataset: str = "xero",
+    *,
+    auth=None,
+):
+    """Re-fetch by id what the action touched and merge it into the warehouse (a targeted
+    sync: cursors untouched). Returns the SyncResult, or None when nothing was touched."""
+    from pipelines.runner import sync
+
+    if not result.touched:
+        return None
+    synced = sync(destination, dataset, tenants=[tenant_id], ids=result.touched, auth=auth)
+    result.synced = synced
+    if not synced.ok:
+        raise ActionError(
+            f"{result.action} was written to Xero, but the warehouse was not updated: "
+            f"{'; '.join(synced.errors)}; the next sync will bring it"
+        )
+    return synced
