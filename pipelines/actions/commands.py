@@ -69,7 +69,9 @@ def action_command(args) -> int:
     else:
         _print_json(result.records if action.envelope else result.response)
     if result.touched and not args.no_sync:
-        write_through(result, tenant_id, args.destination, args.dataset, auth=auth)
+        write_through(
+            result, tenant_id, args.destination, args.dataset, auth=auth, progress_stream=sys.stderr
+        )
         counts = ", ".join(f"{table} {len(ids)}" for table, ids in result.touched.items())
         print(f"{action.name}: done; warehouse updated ({counts})", file=sys.stderr)
     elif action.writes and not rejected:

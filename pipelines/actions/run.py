@@ -7,6 +7,7 @@ element, and write-through (the records it touched re-fetched by id into the war
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,14 +210,20 @@ def write_through(
     dataset: str = "xero",
     *,
     auth=None,
+    progress_stream=None,
 ):
     """Re-fetch by id what the action touched and merge it into the warehouse (a targeted
-    sync: cursors untouched). Returns the SyncResult, or None when nothing was touched."""
+    sync: cursors untouched). Returns the SyncResult, or None when nothing was touched.
+    The sync's progress lines go to `progress_stream` (default: nowhere)."""
+    from pipelines.progress import PlainProgress
     from pipelines.runner import sync
 
     if not result.touched:
         return None
-    synced = sync(destination, dataset, tenants=[tenant_id], ids=result.touched, auth=auth)
+    display = PlainProgress(progress_stream or io.StringIO())
+    synced = sync(
+        destination, dataset, tenants=[tenant_id], ids=result.touched, auth=auth, display=display
+    )
     result.synced = synced
     if not synced.ok:
         raise ActionError(

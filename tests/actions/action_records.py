@@ -14,13 +14,14 @@ def first(org, collection: str, predicate) -> dict:
     return found
 
 
-def open_receivable(org, minimum: Decimal = Decimal("10")) -> dict:
-    """An AUTHORISED sales invoice with nothing paid or credited yet."""
+def open_receivable(org, minimum: Decimal = Decimal("10"), exclude: str = "") -> dict:
+    """An AUTHORISED sales invoice with nothing paid or credited yet (not `exclude`)."""
     return first(
         org,
         "Invoices",
         lambda r: (
             r["Type"] == "ACCREC"
+            and r["InvoiceID"] != exclude
             and r["Status"] == "AUTHORISED"
             and r["AmountDue"] >= minimum
             and not r["Payments"]
