@@ -306,8 +306,18 @@ def upload_attachment(call: SubCall) -> tuple[int, bytes]:
             attachment_id, call.name, call.content_type, call.body, include_online
         )
         stored[call.name] = attachment
+    _flag_attachments(call)
     call.extras.note(*call.key, "Attached a file", f"Attached the file {call.name}")
     return call.envelope("Attachments", [attachment.as_xero(_parent_path(call))])
+
+
+def _flag_attachments(call: SubCall) -> None:
+    """HasAttachments becomes true; as at Xero, UpdatedDateUTC does not move."""
+    record = call.record()
+    if "HasAttachments" in record and not record["HasAttachments"]:
+        with call.tenant.lock:
+            call.tenant._store(call.endpoint.key, {**record, "HasAttachments": True}, None)
+        call.runtime.api._touch(call.tenant, call.endpoint.key, [call.parent_id])
 
 
 def _parent_path(call: SubCall) -> str:

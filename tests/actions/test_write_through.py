@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 from action_records import bank_code, open_receivable, revenue_account
+from tests_query import query
 
 from pipelines.cli import main
-from pipelines.destination import parse_destination
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -20,17 +20,6 @@ def destination(request, tmp_path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     return request.getfixturevalue("postgres_url")
-
-
-def query(destination: str, sql: str, *params) -> list[tuple]:
-    target = parse_destination(destination)
-    connection = target.connect()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql.replace("%s", "?") if target.kind == "duckdb" else sql, params)
-        return cursor.fetchall()
-    finally:
-        connection.close()
 
 
 def invoice_row(destination: str, invoice_id: str) -> list[tuple]:
