@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.actions.catalogue import ATTACHMENT_TYPES, HISTORY_TYPES
+from pipelines.actions.run import check_dataset, table_columns
 from pipelines.errors import ConfigurationError
 from pipelines.xero.client import XeroClient
 
@@ -80,8 +81,7 @@ def sync_documents(
     from pipelines.xero.auth import auth_from_env
     from pipelines.xero.client import list_connections
 
-    if not dataset.replace("_", "").isalnum():
-        raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")
+    check_dataset(dataset)
     unknown = set(resources) - set(RESOURCES)
     if unknown:
         raise ConfigurationError(f"unknown document resources {sorted(unknown)}; use {RESOURCES}")
@@ -179,7 +179,7 @@ class DocumentReader:
         connection = self.target.connect()
         try:
             cursor_sql = connection.cursor()
-            columns = _columns(cursor_sql, self.dataset, kind.table)
+            columns = table_columns(cursor_sql, self.dataset, kind.table)
             if kind.key not in columns:
                 return []
             files = "has_attachments" if "has_attachments" in columns else "false"
@@ -242,10 +242,3 @@ class DocumentReader:
             "document_id": document_id,
         }
 
-
-def _columns(cursor, dataset: str, table: str) -> set[str]:
-    cursor.execute(
-        "select column_name from information_schema.columns "
-        f"where table_schema = '{dataset}' and table_name = '{table}'"
-    )
-    return {row[0] for row in cursor.fetchall()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import mimetypes
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,9 @@ def write_through(
 
     if not result.touched:
         return None
+    if get_action(result.action).method == "DELETE":  # gone from Xero: nothing to re-fetch
+        mark_deleted(destination, dataset, tenant_id, result.touched)
+        return None
     display = PlainProgress(progress_stream or io.StringIO())
     synced = sync(
         destination, dataset, tenants=[tenant_id], ids=result.touched, auth=auth, display=display
@@ -231,3 +235,47 @@ def write_through(
             f"{'; '.join(synced.errors)}; the next sync will bring it"
         )
     return synced
+
+
+def mark_deleted(destination: str | None, dataset: str, tenant_id: str, ids: dict) -> int:
+    """Set `_deleted_at` on the warehouse rows of records deleted outright in Xero (as a
+    full refresh would); returns how many rows were marked."""
+    from pipelines.destination import parse_destination
+    from pipelines.xero import settings
+    from pipelines.xero.helpers import DELETED_AT, _snake
+
+    check_dataset(dataset)
+    target = parse_destination(destination)
+    mark = "?" if target.kind == "duckdb" else "%s"
+    marked = 0
+    connection = target.connect()
+    try:
+        cursor = connection.cursor()
+        for table, record_ids in ids.items():
+            key = _snake(settings.BY_NAME[table].primary_key)
+            if key not in table_columns(cursor, dataset, table):
+                continue
+            cursor.execute(
+                f"update {dataset}.{table} set {DELETED_AT} = {mark} where tenant_id = {mark}"
+                f" and {DELETED_AT} is null and {key} in ({', '.join([mark] * len(record_ids))})",
+                (datetime.now(UTC), tenant_id, *record_ids),
+            )
+            marked += max(cursor.rowcount or 0, 0)
+        connection.commit()
+    finally:
+        connection.close()
+    return marked
+
+
+def table_columns(cursor, dataset: str, table: str) -> set[str]:
+    """The columns of `dataset.table` (empty when it does not exist yet)."""
+    cursor.execute(
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{dataset}' and table_name = '{table}'"
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def check_dataset(dataset: str) -> None:
+    if not dataset or not dataset.replace("_", "").isalnum():
+        raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")

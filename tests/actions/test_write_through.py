@@ -37,7 +37,7 @@ def action(capsys, *argv: str) -> tuple[list, str]:
 
 def test_actions_update_the_warehouse_at_once(xero, org, destination, capsys):
     """One scenario per warehouse (each write-through is a targeted sync): pay, reverse,
-    allocate credit, and a write with --no-sync."""
+    allocate credit, create and delete an item, and a write with --no-sync."""
     invoice = open_receivable(org)
     due = invoice["AmountDue"]
     records, err = action(
@@ -64,6 +64,15 @@ def test_actions_update_the_warehouse_at_once(xero, org, destination, capsys):
 
     allocate_credit(capsys, org, destination, invoice)
     assert invoice_row(destination, invoice["InvoiceID"])[0][0] == due - Decimal("4.50")
+
+    item, _ = action(capsys, "items.create", "--tenant", org.tenant_id, "--destination",
+                     destination, "--field", "Code=WT-1", "--field", "Name=Write-through widget")
+    item_id = item[0]["ItemID"]
+    action(capsys, "items.delete", "--tenant", org.tenant_id, "--id", item_id,
+           "--destination", destination)  # fmt: skip
+    deleted = query(destination, "select name, _deleted_at is not null from xero.items "
+                    "where item_id = %s", item_id)  # fmt: skip
+    assert deleted == [("Write-through widget", True)]
 
     other = open_receivable(org, exclude=invoice["InvoiceID"])
     action(capsys, "invoices.void", "--tenant", org.tenant_id, "--id", other["InvoiceID"],
