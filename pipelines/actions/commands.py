@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from pipelines.actions.catalogue import FILE, catalogue
 from pipelines.actions.run import ActionRejectedError, get_action, run_action, write_through
 from pipelines.errors import ConfigurationError
-from pipelines.xero.client import XeroClient, encode_json
+from pipelines.xero.client import XeroClient, XeroServerError, encode_json
 
 
 def api_command(args) -> int:
@@ -54,14 +55,21 @@ def action_command(args) -> int:
     fields = _fields(args, action)
     auth = auth_from_env()
     tenant_id = _tenant_id(auth, args.tenant)
+    key = args.idempotency_key or str(uuid.uuid4())
     with XeroClient(auth, tenant_id) as client:
         try:
-            result = run_action(
-                client, action.name, fields, args.id, idempotency_key=args.idempotency_key
-            )
+            result = run_action(client, action.name, fields, args.id, idempotency_key=key)
             rejected = None
         except ActionRejectedError as exc:
             result, rejected = exc.result, exc
+        except XeroServerError as exc:
+            if not action.writes:
+                raise
+            raise XeroServerError(
+                f"{exc}; Xero may have written it: run the same command with "
+                f"--idempotency-key {key} to finish it without a duplicate",
+                exc.status_code,
+            ) from None
     if isinstance(result.response, bytes):
         out = fields.get("out")
         print(f"{action.name}: {len(result.response)} bytes" + (f" saved to {out}" if out

@@ -143,3 +143,18 @@ def test_download_an_attachment_to_a_file(xero, org, capsys, tmp_path):
                        "--field", f"out={target}")  # fmt: skip
     assert code == 0, err
     assert target.read_text() == "purchase order 17"
+
+
+def test_a_write_whose_answers_keep_getting_lost_can_be_finished_safely(xero, org, capsys):
+    xero.faults.add("drop_response", count=None, path="/Contacts", tenant_id=org.tenant_id)
+    argv = ["action", "contacts.create", "--tenant", org.tenant_id, "--no-sync",
+            "--field", "Name=Flaky Ltd"]  # fmt: skip
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    [line] = error_lines(err)
+    key = line.rsplit("--idempotency-key ", 1)[1].split()[0]
+    xero.faults.clear()
+    code, out, _ = run(capsys, *argv, "--idempotency-key", key)
+    assert code == 0 and json.loads(out)[0]["Name"] == "Flaky Ltd"
+    names = [c["Name"] for c in org.collection("Contacts").records()]
+    assert names.count("Flaky Ltd") == 1
