@@ -133,7 +133,8 @@ async def _answer(runtime, request, tenant, endpoint, record_id, sub, fallback):
     if parent is None:
         raise not_found()
     call = SubCall(runtime, tenant, endpoint, parent, name, params, await request.body(),
-                   request.headers.get("content-type") or "application/octet-stream")  # fmt: skip
+                   request.headers.get("content-type") or "application/octet-stream",
+                   request.headers.get("contenttype"))  # fmt: skip
     return handler(call)
 
 
@@ -217,6 +218,7 @@ class SubCall:
     params: dict
     body: bytes
     content_type: str
+    wanted_type: str | None  # the `contentType` header of a download (required by Xero)
 
     @property
     def extras(self) -> Extras:
@@ -281,6 +283,8 @@ def list_attachments(call: SubCall) -> tuple[int, bytes]:
 
 def get_attachment(call: SubCall) -> tuple[int, bytes]:
     _require(call, ATTACHMENT_PARENTS, "attachments")
+    if not call.wanted_type:
+        raise validation_error("The contentType header (the file's MIME type) is required")
     with call.extras.lock:
         stored = call.extras.attachments.get(call.key, {})
         found = stored.get(call.name) or next(

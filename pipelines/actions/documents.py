@@ -228,7 +228,8 @@ class DocumentReader:
         if self.download_dir is None:
             return None
         path = f"{kind.path}/{document_id}/Attachments/{item['AttachmentID']}"
-        content = self.client.request("GET", path, raw=True)
+        mime_type = item.get("MimeType") or "application/octet-stream"
+        content = self.client.request("GET", path, raw=True, headers={"contentType": mime_type})
         name = Path(str(item.get("FileName") or item["AttachmentID"])).name
         target = self.download_dir / self.client.tenant_id / kind.table / document_id / name
         target.parent.mkdir(parents=True, exist_ok=True)

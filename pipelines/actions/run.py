@@ -49,6 +49,7 @@ class Call:
     content: bytes | None = None
     content_type: str | None = None
     raw: bool = False
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -81,9 +82,11 @@ def build_call(action: Action, fields: dict | None, record_id: str | None) -> Ca
     params = dict(action.params)
     if action.body == FILE:
         return _file_call(action, path, fields, params)
-    if "{FileName}" in path:
-        path = path.replace("{FileName}", str(fields.pop("FileName")))
-        return Call(action.method, path, params, raw=True)
+    if "{FileName}" in path:  # a download: Xero wants the file's MIME type
+        name = str(fields.pop("FileName"))
+        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        path = path.replace("{FileName}", name)
+        return Call(action.method, path, params, raw=True, headers={"contentType": mime_type})
     if action.method in ("GET", "DELETE"):
         params.update({k: str(v) for k, v in fields.items() if k != "out"})
         return Call(action.method, path, params)
@@ -153,6 +156,7 @@ def _send(client: XeroClient, action: Action, call: Call, key: str | None) -> An
             content_type=call.content_type,
             idempotency_key=key,
             raw=call.raw,
+            headers=call.headers,
         )
     except (XeroForbiddenError, XeroAuthError) as exc:
         if not action.scope:

@@ -440,15 +440,16 @@ class XeroClient:
         content_type: str | None = None,
         idempotency_key: str | None = None,
         raw: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Any Accounting API call: `path` below /api.xro/2.0 ("/Invoices/{id}"), or
         "/connections", or a full URL. Auth, tenant header, limiter and the retry policy are
         those of `get`. A PUT/POST carries an Idempotency-Key (a new one unless given), kept
         across its retries; a 4xx is never retried. `json` (or raw `content`) is the body;
         `raw` returns the body's bytes (attachments, PDFs). Returns the parsed JSON, {} for
-        a 204."""
+        a 204. `headers` are added (e.g. the `contentType` an attachment download needs)."""
         method = method.upper()
-        headers = {}
+        headers = dict(headers or {})
         if method in WRITE_METHODS:
             key = idempotency_key or str(uuid.uuid4())
             if len(key) > MAX_IDEMPOTENCY_KEY:

@@ -66,6 +66,8 @@ def test_an_attachment_is_read_back_by_id_and_replaced_by_name(client, org):
     second = client.request("POST", path, content=b"v2!", content_type="text/plain")
     attachment_id = first_upload["Attachments"][0]["AttachmentID"]
     assert second["Attachments"][0]["AttachmentID"] == attachment_id
-    by_id = client.request("GET", f"/Contacts/{contact_id}/Attachments/{attachment_id}", raw=True)
-    assert by_id == b"v2!"
+    by_id = f"/Contacts/{contact_id}/Attachments/{attachment_id}"
+    assert client.request("GET", by_id, raw=True, headers={"contentType": "text/plain"}) == b"v2!"
+    with pytest.raises(XeroValidationError, match="contentType header"):
+        client.request("GET", by_id, raw=True)
     assert org.collection("Contacts").get(contact_id)["HasAttachments"] is True
