@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pipelines.actions.catalogue import EMPTY, ENVELOPE, FILE, OBJECT, Action, catalogue
 from pipelines.errors import ConfigurationError, XeroWarehouseError
@@ -78,24 +79,25 @@ def build_call(action: Action, fields: dict | None, record_id: str | None) -> Ca
     missing = [f for f in action.required if f not in fields and not _has_envelope(action, fields)]
     if missing:
         raise ActionError(f"{action.name} needs the field(s): {', '.join(missing)}")
-    path = action.path.replace("{id}", record_id or "")
+    path = action.path.replace("{id}", quote(record_id or "", safe=""))
     params = dict(action.params)
     if action.body == FILE:
         return _file_call(action, path, fields, params)
     if "{FileName}" in path:  # a download: Xero wants the file's MIME type
         name = str(fields.pop("FileName"))
         mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        path = path.replace("{FileName}", name)
+        path = path.replace("{FileName}", quote(name, safe=""))
         return Call(action.method, path, params, raw=True, headers={"contentType": mime_type})
     if action.method in ("GET", "DELETE"):
         params.update({k: str(v) for k, v in fields.items() if k != "out"})
         return Call(action.method, path, params)
-    payload = {**fields, **action.preset}
     if action.body == EMPTY:
         return Call(action.method, path, params, json={})
-    if action.body == OBJECT or _has_envelope(action, fields):
-        return Call(action.method, path, params, json=payload)
-    return Call(action.method, path, params, json={action.envelope: [payload]})
+    if action.body == OBJECT:
+        return Call(action.method, path, params, json={**fields, **action.preset})
+    elements = fields[action.envelope] if _has_envelope(action, fields) else [fields]
+    body = {action.envelope: [{**element, **action.preset} for element in elements]}
+    return Call(action.method, path, params, json=body)
 
 
 def _has_envelope(action: Action, fields: dict) -> bool:
@@ -112,7 +114,7 @@ def _file_call(action: Action, path: str, fields: dict, params: dict) -> Call:
     if str(fields.get("IncludeOnline", "")).lower() == "true":
         params["IncludeOnline"] = "true"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    path = path.replace("{FileName}", name)
+    path = path.replace("{FileName}", quote(name, safe=""))
     return Call(action.method, path, params, content=content, content_type=content_type)
 
 
