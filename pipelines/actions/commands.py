@@ -15,7 +15,12 @@ from typing import Any
 from pipelines.actions.catalogue import FILE, catalogue
 from pipelines.actions.run import ActionRejectedError, get_action, run_action, write_through
 from pipelines.errors import ConfigurationError
-from pipelines.xero.client import XeroClient, XeroServerError, encode_json
+from pipelines.xero.client import (
+    XeroClient,
+    XeroServerError,
+    XeroValidationError,
+    encode_json,
+)
 
 
 def api_command(args) -> int:
@@ -55,13 +60,36 @@ def action_command(args) -> int:
     fields = _fields(args, action)
     auth = auth_from_env()
     tenant_id = _tenant_id(auth, args.tenant)
-    key = args.idempotency_key or str(uuid.uuid4())
+    try:
+        result, rejected = _run(auth, tenant_id, action, fields, args.id, args.idempotency_key)
+    except XeroValidationError as exc:  # rejected as a whole: nothing written
+        _print_errors(action.name, exc.messages)
+        return 1
+    _print_answer(action, result, fields.get("out"))
+    synced = ""
+    if result.touched and not args.no_sync:
+        write_through(result, tenant_id, args.destination, args.dataset, auth=auth,
+                      progress_stream=sys.stderr)  # fmt: skip
+        counts = ", ".join(f"{table} {len(ids)}" for table, ids in result.touched.items())
+        synced = f"; warehouse updated ({counts})"
+    if rejected is None:
+        if action.writes:
+            print(f"{action.name}: done{synced}", file=sys.stderr)
+        return 0
+    _print_errors(action.name, rejected.messages)
+    print(f"error: {action.name}: {len(result.records)} element(s) written{synced}, "
+          f"{len(rejected.messages)} rejected", file=sys.stderr)  # fmt: skip
+    return 1
+
+
+def _run(auth, tenant_id: str, action, fields: dict, record_id, key: str | None):
+    """(result, the ActionRejectedError or None); a write that kept failing names its key."""
+    key = key or str(uuid.uuid4())
     with XeroClient(auth, tenant_id) as client:
         try:
-            result = run_action(client, action.name, fields, args.id, idempotency_key=key)
-            rejected = None
+            return run_action(client, action.name, fields, record_id, idempotency_key=key), None
         except ActionRejectedError as exc:
-            result, rejected = exc.result, exc
+            return exc.result, exc
         except XeroServerError as exc:
             if not action.writes:
                 raise
@@ -70,28 +98,19 @@ def action_command(args) -> int:
                 f"--idempotency-key {key} to finish it without a duplicate",
                 exc.status_code,
             ) from None
-    if isinstance(result.response, bytes):
-        out = fields.get("out")
-        print(f"{action.name}: {len(result.response)} bytes" + (f" saved to {out}" if out
-              else " (add --field out=PATH to save them)"), file=sys.stderr)  # fmt: skip
-    else:
+
+
+def _print_answer(action, result, out: str | None) -> None:
+    if not isinstance(result.response, bytes):
         _print_json(result.records if action.envelope else result.response)
-    if result.touched and not args.no_sync:
-        write_through(
-            result, tenant_id, args.destination, args.dataset, auth=auth, progress_stream=sys.stderr
-        )
-        counts = ", ".join(f"{table} {len(ids)}" for table, ids in result.touched.items())
-        print(f"{action.name}: done; warehouse updated ({counts})", file=sys.stderr)
-    elif action.writes and not rejected:
-        print(f"{action.name}: done", file=sys.stderr)
-    if rejected is not None:
-        for message in rejected.messages:
-            print(f"error: {action.name}: {message}", file=sys.stderr)
-        written = len(result.records)
-        print(f"error: {action.name}: {written} element(s) written, {len(rejected.messages)} "
-              f"rejected", file=sys.stderr)  # fmt: skip
-        return 1
-    return 0
+        return
+    where = f" saved to {out}" if out else " (add --field out=PATH to save them)"
+    print(f"{action.name}: {len(result.response)} bytes{where}", file=sys.stderr)
+
+
+def _print_errors(name: str, messages: list[str]) -> None:
+    for message in messages:
+        print(f"error: {name}: {message}", file=sys.stderr)
 
 
 def _fields(args, action) -> dict:
