@@ -25,8 +25,9 @@ from pathlib import Path
 
 from pipelines.actions.catalogue import ATTACHMENT_TYPES, HISTORY_TYPES
 from pipelines.actions.run import check_dataset, table_columns
-from pipelines.errors import ConfigurationError
+from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.xero.client import XeroClient
+from pipelines.xero.helpers import DELETED_AT
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,18 @@ def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
         destination=target.dlt_destination(),
         dataset_name=dataset,
     )
-    info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
+    except PipelineStepFailed as exc:
+        cause: BaseException | None = exc.exception
+        while cause is not None and not isinstance(cause, XeroWarehouseError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise cause from None
+        reason = " ".join(str(exc.exception).split())[:300] or type(exc.exception).__name__
+        raise XeroWarehouseError(f"history/attachments: {exc.step} failed: {reason}") from None
     info.raise_on_failed_jobs()
 
 
@@ -142,40 +154,46 @@ class DocumentReader:
                       primary_key=("tenant_id", "row_key"))  # fmt: skip
         def documents() -> Iterator:
             state = dlt.current.source_state()
-            cursor = float(state.get("after_load_id", 0))
-            for load_id, rows in self._changed(cursor):
+            cursor = tuple(state.get("after", (0.0, "", "")))
+            for position, rows in self._changed(cursor):
                 for table, row in rows:
                     self.rows[table] += 1
                     yield dlt.mark.with_table_name(row, table)
-                state["after_load_id"] = load_id
+                state["after"] = list(position)
                 if self.client.stats.requests >= self.max_requests:
                     logger.info("documents: the budget of %d calls is used", self.max_requests)
                     return
 
         return documents
 
-    def _changed(self, cursor: float) -> Iterator[tuple[float, list[tuple[str, dict]]]]:
-        """(load id, rows) for the documents of each warehouse load after `cursor`."""
-        by_load: dict[float, list[tuple[DocumentType, str, bool]]] = {}
+    def _changed(self, cursor: tuple) -> Iterator[tuple[tuple, list[tuple[str, dict]]]]:
+        """((load id, table, document id), rows) for each document the warehouse received
+        after `cursor`, in that order, so a run cut short by the budget resumes there."""
+        documents = []
         for kind in document_types():
-            for document_id, load_id, has_files in self._loaded_after(kind, cursor):
-                by_load.setdefault(load_id, []).append((kind, document_id, has_files))
-        for load_id in sorted(by_load):
-            rows = []
-            for kind, document_id, has_files in by_load[load_id]:
-                rows += self._document_rows(kind, document_id, has_files)
-            yield load_id, rows
+            for document_id, load_id, has_files in self._loaded_since(kind, cursor[0]):
+                position = (load_id, kind.table, document_id)
+                if position > cursor:
+                    documents.append((position, kind, has_files))
+        for position, kind, has_files in sorted(documents, key=lambda d: d[0]):
+            yield position, self._document_rows(kind, position[2], has_files)
 
     def _document_rows(self, kind: DocumentType, document_id: str, has_files: bool) -> list:
+        from pipelines.xero.client import XeroNotFoundError
+
         rows = []
-        if kind.history and "history" in self.resources:
-            rows += [("history", r) for r in self._history(kind, document_id)]
-        if kind.attachments and has_files and "attachments" in self.resources:
-            rows += [("attachments", r) for r in self._attachments(kind, document_id)]
+        try:
+            if kind.history and "history" in self.resources:
+                rows += [("history", r) for r in self._history(kind, document_id)]
+            if kind.attachments and has_files and "attachments" in self.resources:
+                rows += [("attachments", r) for r in self._attachments(kind, document_id)]
+        except XeroNotFoundError:
+            logger.info("%s %s is gone from Xero", kind.table, document_id)
         return rows
 
-    def _loaded_after(self, kind: DocumentType, cursor: float) -> list[tuple[str, float, bool]]:
-        """(document id, its load id, HasAttachments) of rows loaded after `cursor`."""
+    def _loaded_since(self, kind: DocumentType, since: float) -> list[tuple[str, float, bool]]:
+        """(document id, its load id, HasAttachments) of live rows loaded at `since` or
+        later."""
         connection = self.target.connect()
         try:
             cursor_sql = connection.cursor()
@@ -183,12 +201,13 @@ class DocumentReader:
             if kind.key not in columns:
                 return []
             files = "has_attachments" if "has_attachments" in columns else "false"
+            live = f" and {DELETED_AT} is null" if DELETED_AT in columns else ""
             mark = "?" if self.target.kind == "duckdb" else "%s"
             cursor_sql.execute(
                 f"select {kind.key}, cast(_dlt_load_id as double), {files} "
                 f"from {self.dataset}.{kind.table} "
-                f"where tenant_id = {mark} and cast(_dlt_load_id as double) > {mark}",
-                (self.client.tenant_id, cursor),
+                f"where tenant_id = {mark} and cast(_dlt_load_id as double) >= {mark}{live}",
+                (self.client.tenant_id, since),
             )
             return [(str(r[0]), float(r[1]), bool(r[2])) for r in cursor_sql.fetchall()]
         finally:

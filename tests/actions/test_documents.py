@@ -37,3 +37,17 @@ def test_history_and_attachments_of_changed_documents(xero, org, xero_actions, t
     assert again == {"history": 0, "attachments": 0, "requests": 0}
     rows = query(destination, "select count(*), count(distinct row_key) from xero.history")
     assert rows[0][0] == rows[0][1] == len(history)
+
+
+def test_a_run_stops_at_its_budget_and_the_next_resumes(xero, org, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    invoices = [r["InvoiceID"] for r in org.collection("Invoices").records()][:2]
+    sync(destination, tenants=[org.tenant_id], ids={"invoices": invoices})
+    runs = [
+        sync_documents(destination, tenants=[org.tenant_id], resources=("history",),
+                       max_requests=1)["requests"]
+        for _ in range(3)
+    ]  # fmt: skip
+    assert runs == [1, 1, 0]
+    documents = query(destination, "select distinct document_id from xero.history")
+    assert sorted(d for (d,) in documents) == sorted(invoices)
