@@ -112,7 +112,7 @@ class Runtime:
     faults: Faults
     log: RequestLog
     api: AccountingApi
-    extras: writes_extra.Extras | None = None  # idempotent replies, history, attachments
+    extras: writes_extra.Extras  # replies by Idempotency-Key, history, attachments, emails
 
 
 def create_app(
