@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import identity as identity_module
-from sandbox import spec
+from sandbox import spec, writes_extra
 from sandbox.accounting import AccountingApi, ApiError, dumps_any
 from sandbox.faults import Fault, Faults
 from sandbox.identity import AuthFailure, Identity
@@ -112,6 +112,7 @@ class Runtime:
     faults: Faults
     log: RequestLog
     api: AccountingApi
+    extras: writes_extra.Extras  # replies by Idempotency-Key, history, attachments, emails
 
 
 def create_app(
@@ -139,6 +140,7 @@ def create_app(
         faults or Faults(),
         log or RequestLog(),
         AccountingApi(sandbox),
+        writes_extra.Extras(sandbox),
     )
 
     async def api(request: Request) -> Response:
@@ -244,6 +246,9 @@ def route_of(path: str) -> tuple[spec.Endpoint | None, str | None, str | None, s
                 return endpoint, rest[0], None, endpoint.path + "/{id}"
             if len(rest) == 2:
                 return endpoint, rest[0], rest[1], f"{endpoint.path}/{{id}}/{rest[1]}"
+            if len(rest) == 3:  # an attachment by id or file name
+                sub = "/".join(rest[1:])
+                return endpoint, rest[0], sub, f"{endpoint.path}/{{id}}/{rest[1]}/{{name}}"
     return None, None, None, "/" + "/".join(parts[:1])
 
 
@@ -324,10 +329,11 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
             raise ApiError(
                 404, {"Title": "NotFound", "Status": 404, "Detail": f"No such resource: {path}"}
             )
-        status, body = await _dispatch(runtime, request, tenant, endpoint, record_id, sub)
-        response = Response(
-            body, status_code=status, media_type=JSON_TYPE if status != 204 else None
+        status, body = await writes_extra.dispatch(
+            runtime, request, tenant, endpoint, record_id, sub, _dispatch
         )
+        media_type = getattr(body, "mime_type", JSON_TYPE) if status != 204 else None
+        response = Response(body, status_code=status, media_type=media_type)
     except AuthFailure as exc:
         response = identity_module.unauthorized(exc.detail)
     except ApiError as exc:
@@ -346,6 +352,8 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
         if release:
             runtime.limiter.release(tenant_id)
     response.headers.update(runtime.limiter.headers(tenant_id or hint))
+    if "drop_response" in kinds:  # the write is done; its answer never arrives
+        return _finish(runtime, request, route, path, tenant_id, ResetResponse(), started, "drop")
     if "truncate" in kinds and response.status_code == 200:
         response = TruncatedResponse(response, kinds["truncate"].mode)
         return _finish(runtime, request, route, path, tenant_id, response, started, "truncate")

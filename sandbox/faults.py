@@ -12,6 +12,8 @@ Kinds:
 - "expire_token": end every live access token, so this call (and later ones) get 401 until
   the client refreshes.
 - "day_quota": use up the tenant's daily quota; this and later calls get 429 "day".
+- "drop_response": handle the request (a write is committed), then close the connection
+  without sending the answer: a lost response.
 - "rate_limit": a 429 storm: answer 429 with X-Rate-Limit-Problem `problem` (default
   "minute") and Retry-After `seconds` (Xero seconds, shown on the limiter's time scale).
 """
@@ -23,7 +25,16 @@ import random
 import threading
 from dataclasses import asdict, dataclass, fields
 
-KINDS = ("status", "latency", "reset", "truncate", "expire_token", "day_quota", "rate_limit")
+KINDS = (
+    "status",
+    "latency",
+    "reset",
+    "truncate",
+    "expire_token",
+    "day_quota",
+    "rate_limit",
+    "drop_response",
+)
 IDENTITY_KINDS = ("status", "latency", "reset")
 
 

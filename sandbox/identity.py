@@ -46,6 +46,7 @@ DEFAULT_SCOPES = frozenset(
         "offline_access",
         "accounting.reports.read",
         "accounting.attachments.read",
+        "accounting.attachments",
         *spec.ALL_READ_SCOPES,
         "accounting.transactions",
         "accounting.contacts",

@@ -22,6 +22,9 @@ HANDLERS = {
     "auth logout": "pipelines.cli.auth:logout_command",
     "tenants": "pipelines.cli.auth:tenants_command",
     "webhooks serve": "pipelines.webhooks.receiver:serve_command",
+    "api": "pipelines.cli.actions:api_command",
+    "actions": "pipelines.cli.actions:actions_command",
+    "action": "pipelines.cli.actions:action_command",
 }
 
 
@@ -74,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--port", type=int, help="local port for the callback (default: the "
                        "redirect URI's)")
     login.add_argument("--scopes", metavar="'S1 S2 ...'", help="space-separated scopes "
-                       "(default: offline_access openid profile email + the read scopes)")
+                       "(default: offline_access openid profile email + the read scopes); "
+                       "actions need the write scopes accounting.transactions "
+                       "accounting.contacts accounting.settings accounting.attachments")
     login.add_argument("--granular-scopes", action="store_true",
                        help="the granular read scopes of apps created from March 2026")
     login.add_argument("--no-browser", action="store_true", help="only print the URL")
@@ -93,7 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks_serve = webhooks_commands.add_parser("serve", help="serve POST /webhooks/xero")
     webhooks_serve.add_argument("--host", default="127.0.0.1")
     webhooks_serve.add_argument("--port", type=int, default=8701)
+    _add_action_commands(commands)
     return parser
+
+
+def _add_action_commands(commands) -> None:
+    api = commands.add_parser("api", help="a raw authenticated request to the Accounting API")
+    api.add_argument("method", type=str.upper, choices=["GET", "PUT", "POST", "DELETE"])
+    api.add_argument("path", help="below /api.xro/2.0, e.g. /Invoices, or /connections")
+    api.add_argument("--tenant", metavar="NAME_OR_ID", help="organisation (default: the only one)")
+    api.add_argument("--param", action="append", metavar="K=V", help="query parameter")
+    api.add_argument("--data", metavar="@FILE|JSON", help="request body")
+
+    commands.add_parser("actions", help="list the actions: name, what it does, its fields")
+
+    action = commands.add_parser("action", help="run one action, then update the warehouse")
+    action.add_argument("name", help="e.g. invoices.create, invoices.void, payments.reverse")
+    action.add_argument("--tenant", metavar="NAME_OR_ID",
+                        help="organisation (default: the only one)")
+    action.add_argument("--json", metavar="@FILE|JSON", help="the fields as one JSON object")
+    action.add_argument("--field", action="append", metavar="K=V",
+                        help="a field (JSON values allowed; Contact.Name=Acme nests)")
+    action.add_argument("--id", metavar="ID", help="the record the action works on")
+    _add_destination(action)
+    action.add_argument("--dataset", default="xero", help="raw schema name (default: xero)")
+    action.add_argument("--no-sync", action="store_true",
+                        help="do not merge the touched records into the warehouse")
+    action.add_argument("--idempotency-key", metavar="KEY",
+                        help="reuse a key so a re-run never writes twice (default: a new one)")
 
 
 def _add_destination(parser: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ Exceptions (all one line, never holding a token):
           ├── XeroAuthError
           ├── XeroForbiddenError
           ├── XeroNotFoundError
+          ├── XeroValidationError (.messages: one line per element of a rejected write)
           ├── XeroDailyLimitError (.retry_after_seconds, .resume_at)
           └── XeroServerError
 """
@@ -40,6 +41,7 @@ import random
 import re
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -73,6 +75,8 @@ __all__ = [
     "XeroForbiddenError",
     "XeroNotFoundError",
     "XeroServerError",
+    "XeroValidationError",
+    "WRITE_METHODS",
     "api_url_from_env",
     "format_if_modified_since",
     "list_connections",
@@ -83,6 +87,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.xero.com"
 ACCOUNTING_PATH = "/api.xro/2.0"
 LOGIN_HINT = "run `xero-warehouse auth login`"
+WRITE_METHODS = ("PUT", "POST")
+MAX_IDEMPOTENCY_KEY = 128  # characters Xero accepts in an Idempotency-Key
 
 
 class XeroError(XeroWarehouseError):
@@ -103,6 +109,14 @@ class XeroForbiddenError(XeroError):
 
 class XeroNotFoundError(XeroError):
     """No such record or endpoint (HTTP 404)."""
+
+
+class XeroValidationError(XeroError):
+    """Xero refused a write as invalid (HTTP 400): `messages` holds one line per element."""
+
+    def __init__(self, message: str, messages: list[str]):
+        super().__init__(message, status_code=400)
+        self.messages = messages
 
 
 class XeroServerError(XeroError):
@@ -285,6 +299,40 @@ def xero_message(response: httpx.Response) -> str:
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
+def validation_messages(response: httpx.Response) -> list[str]:
+    """One line per rejected element of a 400 validation answer (empty for other bodies)."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return []
+    if not isinstance(body, dict) or body.get("Type") != "ValidationException":
+        return []
+    return element_errors(body.get("Elements") or []) or [str(body.get("Message") or "")]
+
+
+def element_errors(elements: list) -> list[str]:
+    """`element N: message; message` for each element carrying ValidationErrors."""
+    lines = []
+    for number, element in enumerate(elements, start=1):
+        errors = (element or {}).get("ValidationErrors") or []
+        texts = [" ".join(str(e.get("Message", "")).split()) for e in errors if isinstance(e, dict)]
+        if texts:
+            lines.append(f"element {number}: {'; '.join(texts)}")
+    return lines
+
+
+def encode_json(body: Any) -> bytes:
+    """JSON for a write; Decimals go out as numbers without passing through a float's error."""
+
+    def number(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            as_float = float(value)
+            return as_float if Decimal(repr(as_float)) == value else str(value)
+        raise TypeError(f"cannot send a {type(value).__name__} to Xero")
+
+    return json.dumps(body, default=number).encode()
+
+
 class _Retry(Exception):
     """A failed attempt the policy may retry after backoff."""
 
@@ -381,6 +429,47 @@ class XeroClient:
                 future.cancel()
             executor.shutdown(wait=True, cancel_futures=True)
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        *,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        idempotency_key: str | None = None,
+        raw: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Any Accounting API call: `path` below /api.xro/2.0 ("/Invoices/{id}"), or
+        "/connections", or a full URL. Auth, tenant header, limiter and the retry policy are
+        those of `get`. A PUT/POST carries an Idempotency-Key (a new one unless given), kept
+        across its retries; a 4xx is never retried. `json` (or raw `content`) is the body;
+        `raw` returns the body's bytes (attachments, PDFs). Returns the parsed JSON, {} for
+        a 204. `headers` are added (e.g. the `contentType` an attachment download needs)."""
+        method = method.upper()
+        headers = dict(headers or {})
+        if method in WRITE_METHODS:
+            key = idempotency_key or str(uuid.uuid4())
+            if len(key) > MAX_IDEMPOTENCY_KEY:
+                raise XeroError(
+                    f"an Idempotency-Key holds at most {MAX_IDEMPOTENCY_KEY} characters"
+                )
+            headers["Idempotency-Key"] = key
+        if json is not None:
+            content = encode_json(json)
+            content_type = "application/json"
+        if content_type:
+            headers["Content-Type"] = content_type
+        if path.startswith(("http://", "https://")) or path.lower() == "/connections":
+            path = path if path.startswith("http") else self.api_url + path
+        return self._request(path, params, headers, method=method, content=content, raw=raw)
+
+    @property
+    def auth(self) -> httpx.Auth:
+        return self._http.auth
+
     @property
     def stats(self) -> RequestStats:
         return self._stats.snapshot()
@@ -396,21 +485,32 @@ class XeroClient:
 
     # the one retry policy
 
-    def _request(self, url: str, params: Mapping[str, Any] | None, headers: dict) -> Any:
+    def _request(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: dict,
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """One call under the retry policy. A write (PUT/POST) is only ever retried with the
+        Idempotency-Key already in `headers`, so Xero never processes it twice."""
         failures = 0
         throttle_waits = 0
         waited = 0.0
         while True:
             self._check_daily_block()
             try:
-                return self._attempt(url, params, headers)
+                return self._attempt(url, params, headers, method, content, raw)
             except _Retry as failure:
                 if failure.status_code == 429:
                     throttle_waits += 1
                     if throttle_waits > self.retry.max_throttle_waits:
                         self._stats.throttled_final()
                         raise XeroError(
-                            f"Xero kept rate-limiting GET {url}{self._for_tenant()} "
+                            f"Xero kept rate-limiting {method} {url}{self._for_tenant()} "
                             f"after {self.retry.max_throttle_waits} waits",
                             status_code=429,
                         ) from None
@@ -423,19 +523,35 @@ class XeroClient:
                 out_of_time = waited + delay > self.retry.max_total_wait
                 if failures >= self.retry.max_attempts or out_of_time:
                     raise XeroServerError(
-                        f"Xero kept failing on GET {url}{self._for_tenant()}: {failure.reason} "
+                        f"Xero kept failing on {method} {url}{self._for_tenant()}: "
+                        f"{failure.reason} "
                         f"(gave up after {failures} attempts)",
                         status_code=failure.status_code,
                     ) from None
                 logger.warning(
-                    "GET %s failed (%s); retry %d in %.2fs", url, failure.reason, failures, delay
+                    "%s %s failed (%s); retry %d in %.2fs",
+                    method,
+                    url,
+                    failure.reason,
+                    failures,
+                    delay,
                 )
                 self._stats.retried(throttled=False)
                 waited += delay
                 time.sleep(delay)
 
-    def _attempt(self, url: str, params: Mapping[str, Any] | None, headers: dict) -> Any:
-        request = self._http.build_request("GET", url, params=params, headers=headers)
+    def _attempt(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: dict,
+        method: str = "GET",
+        content: bytes | None = None,
+        raw: bool = False,
+    ) -> Any:
+        request = self._http.build_request(
+            method, url, params=params, headers=headers, content=content
+        )
         path = request.url.path.removeprefix(self._accounting_path)
         with self._tenant_limiter.slot(self._app_limiter):
             self._stats.sent(path)
@@ -450,20 +566,29 @@ class XeroClient:
                 raise XeroError(f"cannot call Xero at {self.api_url}: {exc}") from None
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 logger.debug(
-                    "GET %s -> %s after %.3fs", path, type(exc).__name__, time.monotonic() - started
+                    "%s %s -> %s after %.3fs",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    time.monotonic() - started,
                 )
                 raise _Retry(_describe_exception(exc)) from None
         logger.debug(
-            "GET %s -> %d in %.3fs",
+            "%s %s -> %d in %.3fs",
+            method,
             request.url.raw_path.decode("ascii", "replace"),
             response.status_code,
             time.monotonic() - started,
         )
         self._observe(response)
-        return self._handle(url, response)
+        return self._handle(f"{method} {url}", response, raw)
 
-    def _handle(self, url: str, response: httpx.Response) -> Any:
+    def _handle(self, call: str, response: httpx.Response, raw: bool = False) -> Any:
         status = response.status_code
+        if status == 200 and raw:
+            return response.content
+        if status == 204:
+            return {}
         if status == 200:
             try:
                 return json.loads(response.content, parse_float=Decimal)
@@ -472,12 +597,12 @@ class XeroClient:
         if status == 304:
             return {}
         if status == 429:
-            self._throttled(url, response)
+            self._throttled(call, response)
         if status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise _Retry(f"HTTP {status}", status_code=status, retry_after=retry_after)
         detail = xero_message(response)
-        where = f"GET {url}{self._for_tenant()}"
+        where = f"{call}{self._for_tenant()}"
         suffix = f": {detail}" if detail else ""
         if status == 401:
             raise XeroAuthError(
@@ -491,9 +616,12 @@ class XeroClient:
             )
         if status == 404:
             raise XeroNotFoundError(f"not found (404 on {where}){suffix}", status)
+        messages = validation_messages(response)
+        if status == 400 and messages:
+            raise XeroValidationError(f"Xero rejected {where}: {'; '.join(messages)}", messages)
         raise XeroError(f"Xero rejected {where} with {status}{suffix}", status)
 
-    def _throttled(self, url: str, response: httpx.Response) -> None:
+    def _throttled(self, call: str, response: httpx.Response) -> None:
         """429: stop on the daily limit; otherwise pause as long as Xero says and retry."""
         problem = response.headers.get("X-Rate-Limit-Problem", "").strip().lower()
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -511,9 +639,9 @@ class XeroClient:
         elif problem != "concurrent":
             self._tenant_limiter.pause(wait)
         logger.info(
-            "Xero rate limit (%s) on GET %s%s: waiting %.2fs",
+            "Xero rate limit (%s) on %s%s: waiting %.2fs",
             problem or "unspecified",
-            url,
+            call,
             self._for_tenant(),
             wait,
         )
