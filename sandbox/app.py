@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import identity as identity_module
-from sandbox import spec
+from sandbox import reports, spec
 from sandbox.accounting import AccountingApi, ApiError, dumps_any
 from sandbox.faults import Fault, Faults
 from sandbox.identity import AuthFailure, Identity
@@ -165,6 +165,7 @@ def create_app(
         Route(spec.API_PREFIX + "/{rest:path}", api, methods=["GET", "PUT", "POST", "DELETE"])
     )
     routes.extend(control_routes(runtime))
+    routes.append(reports.truth_route(sandbox))
     app = Starlette(routes=routes)
     app.state.runtime = runtime
     return app
@@ -256,6 +257,8 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
     started = time.perf_counter()
     path = "/" + request.path_params["rest"]
     endpoint, record_id, sub, route = route_of(path)
+    if endpoint is None:
+        endpoint, record_id, sub, route = reports.route_of(path)
     hint = (request.headers.get("xero-tenant-id") or "").strip().lower() or None
     fired = runtime.faults.fire(hint, path)
     kinds = {f.kind: f for f in fired}
@@ -391,6 +394,9 @@ async def _dispatch(
 ) -> tuple[int, bytes]:
     api = runtime.api
     method = request.method
+    if endpoint is reports.ENDPOINT:
+        params = dict(request.query_params)
+        return 200, reports.answer(runtime.sandbox, tenant, method, record_id, params)
     if method == "GET" and sub is None:
         if record_id is None:
             return 200, api.list(tenant, endpoint, dict(request.query_params), request.headers)
