@@ -86,15 +86,18 @@ def loader_file_format(destination: Destination) -> str:
 
 
 def check_resources(resources: list[str] | None) -> list[str] | None:
+    from pipelines.xero.reports import REPORT_NAMES, expand_names
+
     if not resources:
         return None
-    unknown = [name for name in resources if name not in settings.BY_NAME]
+    valid = settings.RESOURCE_NAMES + REPORT_NAMES
+    resources = expand_names(resources, valid)
+    unknown = [name for name in resources if name not in valid]
     if unknown:
         raise ConfigurationError(
-            f"unknown resource {', '.join(unknown)}; valid names: "
-            + ", ".join(settings.RESOURCE_NAMES)
+            f"unknown resource {', '.join(unknown)}; valid names: " + ", ".join(valid)
         )
-    return list(dict.fromkeys(resources))
+    return resources
 
 
 def select_tenants(connections: list[dict], wanted: list[str] | None) -> list[dict]:

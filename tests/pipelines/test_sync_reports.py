@@ -1,0 +1,186 @@
+"""Report snapshots: a sync of `report_*` against the sandbox over HTTP, on DuckDB and
+PostgreSQL, equals the sandbox's own reports line by line, to the cent, for two tenants with
+different base currencies and financial-year ends; re-runs stay within the request budget."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from test_sync_sandbox import destination, query, served  # noqa: F401 - fixture
+
+from pipelines.runner import check_resources, sync
+from pipelines.xero import reports as snapshots
+from sandbox import reports
+from sandbox.model import Sandbox
+
+AS_OF = date(2026, 10, 31)
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(tenants=2, scale="small", seed=11, anchor=AS_OF)
+
+
+def expected_lines(report: reports.Report, aged: bool = False) -> list[tuple]:
+    """(section, label, money values...) of every Row/SummaryRow, straight off the report."""
+    lines = []
+    for top in report.rows:
+        children = top.get("Rows", []) if top["RowType"] == "Section" else []
+        for line in children:
+            values = [c["Value"] for c in line["Cells"]]
+            if aged:
+                label, money = values[1], values[4:]
+            else:
+                label, money = values[0], values[1:]
+            lines.append((top["Title"], label, *[Decimal(v) if v else None for v in money]))
+    return lines
+
+
+def stored_lines(destination, table: str, tenant_id: str, day: date, columns: str, extra=""):
+    rows = query(
+        destination,
+        f"select section, label, {columns} from xero.{table} "
+        f"where tenant_id = %s and report_date = %s {extra} order by line",
+        tenant_id,
+        day,
+    )
+    return [tuple(r[:2]) + tuple(None if v is None else Decimal(v) for v in r[2:]) for r in rows]
+
+
+def test_report_snapshots_equal_the_sandbox_reports(monkeypatch, sb, destination):  # noqa: F811
+    monkeypatch.setenv("XERO_REPORT_AS_OF", AS_OF.isoformat())
+    monkeypatch.setenv("XERO_REPORT_AGED_CONTACTS", "3")
+    with served(monkeypatch, sb) as server:
+        result = sync(destination, resources=["report_*"])
+        assert result.ok, result.errors
+        log = server.log
+        for tenant in sb.tenants:
+            assert log.count(tenant.tenant_id, "/Reports/TrialBalance", 200) == _months(tenant)
+        again = sync(destination, resources=["report_trial_balance"])
+        assert again.ok
+        for tenant in sb.tenants:  # the last three months only
+            assert log.count(tenant.tenant_id, "/Reports/TrialBalance", 200) == _months(tenant) + 3
+    assert {t.base_currency for t in sb.tenants} == {"AUD", "NZD"}
+    for tenant in sb.tenants:
+        books = reports.Books(tenant)
+        year_start = books.year_start(AS_OF)
+        for day in (AS_OF, _before(year_start), _before(_before(year_start).replace(day=1))):
+            _check_month(destination, tenant, books, day)
+        _check_aged(destination, tenant, books)
+        duplicates = query(
+            destination,
+            "select count(*) - count(distinct report_date || '/' || line) "
+            "from xero.report_trial_balance where tenant_id = %s",
+            tenant.tenant_id,
+        )
+        assert duplicates == [(0,)]
+
+
+def _check_month(destination, tenant, books, day: date) -> None:
+    tb = reports.trial_balance(books, day)
+    got = stored_lines(destination, "report_trial_balance", tenant.tenant_id, day,
+                       "debit, credit, ytd_debit, ytd_credit")  # fmt: skip
+    assert got == expected_lines(tb) and got
+    bs = reports.balance_sheet(books, [day])
+    got = stored_lines(destination, "report_balance_sheet", tenant.tenant_id, day, "amount")
+    assert got == expected_lines(bs) and got
+    pl = reports.profit_and_loss(books, [(day.replace(day=1), day)])
+    got = stored_lines(destination, "report_profit_and_loss", tenant.tenant_id, day, "amount")
+    assert got == expected_lines(pl) and got
+    bank = reports.bank_summary(books, day.replace(day=1), day)
+    got = stored_lines(destination, "report_bank_summary", tenant.tenant_id, day,
+                       "opening_balance, cash_received, cash_spent, closing_balance")  # fmt: skip
+    assert got == expected_lines(bank) and got
+
+
+def _check_aged(destination, tenant, books) -> None:
+    contacts = query(
+        destination,
+        "select distinct contact_id from xero.report_aged_receivables_by_contact "
+        "where tenant_id = %s",
+        tenant.tenant_id,
+    )
+    assert len(contacts) == 3
+    for (contact_id,) in contacts:
+        contact = tenant.collection("Contacts").get(contact_id)
+        report = reports.aged_by_contact(books, "receivables", contact, AS_OF, None, None)
+        got = stored_lines(destination, "report_aged_receivables_by_contact", tenant.tenant_id,
+                           AS_OF, "total, paid, credited, due", f"and contact_id = '{contact_id}'")  # fmt: skip
+        assert got == expected_lines(report, aged=True)
+
+
+def _months(tenant) -> int:
+    start = snapshots.horizon_start(AS_OF, reports.Books(tenant).year_end, 2)
+    return len(snapshots.month_ends(start, AS_OF))
+
+
+def _before(day: date) -> date:
+    return date.fromordinal(day.toordinal() - 1)
+
+
+def test_report_patterns_select_the_report_resources():
+    assert check_resources(["report_*"]) == list(snapshots.REPORT_NAMES)
+    assert check_resources(["invoices", "report_trial_balance"]) == [
+        "invoices",
+        "report_trial_balance",
+    ]
+    with pytest.raises(Exception, match="unknown resource report_nothing"):
+        check_resources(["report_nothing"])
+
+
+def test_report_money_is_parsed_without_float():
+    assert snapshots.parse_money("1234567890123.10") == Decimal("1234567890123.10")
+    assert snapshots.parse_money("") is None
+    row = snapshots.report_rows(
+        snapshots.BY_NAME["report_balance_sheet"],
+        {
+            "Reports": [
+                {
+                    "Rows": [
+                        {"RowType": "Header", "Cells": [{"Value": ""}, {"Value": "31 Oct 2026"}]},
+                        {
+                            "RowType": "Section",
+                            "Title": "Bank",
+                            "Rows": [
+                                {
+                                    "RowType": "Row",
+                                    "Cells": [
+                                        {"Value": "Cheque", "Attributes": [{"Id": "account", "Value": "a-1"}]},
+                                        {"Value": "0.10", "Attributes": [{"Id": "account", "Value": "a-1"}]},
+                                    ],
+                                }
+                            ],
+                        },
+                    ]
+                }
+            ]
+        },
+        "t-1",
+        {"report_date": AS_OF},
+    )
+    assert row == [
+        {
+            "tenant_id": "t-1",
+            "report_date": AS_OF,
+            "section": "Bank",
+            "row_type": "Row",
+            "account_id": "a-1",
+            "label": "Cheque",
+            "amount": Decimal("0.10"),
+            "line": 1,
+        }
+    ]
+
+
+def test_horizon_is_the_current_and_previous_financial_year():
+    assert snapshots.horizon_start(date(2026, 10, 31), (30, 6), 2) == date(2025, 7, 1)
+    assert snapshots.horizon_start(date(2026, 3, 31), (31, 3), 2) == date(2024, 4, 1)
+    assert snapshots.horizon_start(date(2026, 4, 1), (31, 3), 1) == date(2026, 4, 1)
+    ends = snapshots.month_ends(date(2025, 12, 1), date(2026, 2, 10))
+    assert ends == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
+    loaded = {d.isoformat() for d in ends}
+    settings = snapshots.ReportSettings(reread_months=1)
+    assert snapshots.months_to_read(ends, loaded, settings, False) == [date(2026, 2, 28)]
+    assert snapshots.months_to_read(ends, loaded, settings, True) == ends
