@@ -154,7 +154,8 @@ def report_rows(report: ReportSpec, envelope: dict, tenant_id: str, keys: dict) 
 
 def _line(report: ReportSpec, line: dict, title: str, tenant_id: str, keys: dict) -> dict:
     cells = line.get("Cells") or []
-    row = {TENANT_ID: tenant_id, **keys, "section": title, "row_type": line.get("RowType")}
+    # empty text is stored as NULL: PostgreSQL's csv load could not tell the two apart
+    row = {TENANT_ID: tenant_id, **keys, "section": title or None, "row_type": line.get("RowType")}
     row["account_id"] = None
     if report.cadence == AGED:
         row["document_id"] = None
@@ -166,17 +167,17 @@ def _line(report: ReportSpec, line: dict, title: str, tenant_id: str, keys: dict
     texts = [str(cell.get("Value") or "") for cell in cells]
     if report.cadence == AGED:  # first cell: the document date; second: the number or label
         row["document_date"] = _report_date(texts[0]) if texts else None
-        row["label"] = texts[1] if len(texts) > 1 else ""
+        row["label"] = (texts[1] if len(texts) > 1 else "") or None
         texts = texts[1:]
     else:
-        row["label"] = texts[0] if texts else ""
+        row["label"] = (texts[0] if texts else "") or None
     for name, text in zip(report.values, texts[1:], strict=False):
         if name in report.money:
             row[name] = parse_money(text)
         elif name == "due_date":
             row[name] = _report_date(text)
         else:
-            row[name] = text
+            row[name] = text or None
     return row
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from test_sync_sandbox import destination, query, served  # noqa: F401 - fixture
+from test_sync_sandbox import query, served
 
 from pipelines.runner import check_resources, sync
 from pipelines.xero import reports as snapshots
@@ -16,6 +16,13 @@ from sandbox import reports
 from sandbox.model import Sandbox
 
 AS_OF = date(2026, 10, 31)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -34,13 +41,14 @@ def expected_lines(report: reports.Report, aged: bool = False) -> list[tuple]:
                 label, money = values[1], values[4:]
             else:
                 label, money = values[0], values[1:]
-            lines.append((top["Title"], label, *[Decimal(v) if v else None for v in money]))
+            money = [Decimal(v) if v else None for v in money]
+            lines.append((top["Title"] or None, label or None, *money))
     return lines
 
 
-def stored_lines(destination, table: str, tenant_id: str, day: date, columns: str, extra=""):
+def stored_lines(warehouse, table: str, tenant_id: str, day: date, columns: str, extra=""):
     rows = query(
-        destination,
+        warehouse,
         f"select section, label, {columns} from xero.{table} "
         f"where tenant_id = %s and report_date = %s {extra} order by line",
         tenant_id,
@@ -49,7 +57,8 @@ def stored_lines(destination, table: str, tenant_id: str, day: date, columns: st
     return [tuple(r[:2]) + tuple(None if v is None else Decimal(v) for v in r[2:]) for r in rows]
 
 
-def test_report_snapshots_equal_the_sandbox_reports(monkeypatch, sb, destination):  # noqa: F811
+def test_report_snapshots_equal_the_sandbox_reports(monkeypatch, sb, warehouse_url):
+    destination = warehouse_url
     monkeypatch.setenv("XERO_REPORT_AS_OF", AS_OF.isoformat())
     monkeypatch.setenv("XERO_REPORT_AGED_CONTACTS", "3")
     with served(monkeypatch, sb) as server:
@@ -78,26 +87,26 @@ def test_report_snapshots_equal_the_sandbox_reports(monkeypatch, sb, destination
         assert duplicates == [(0,)]
 
 
-def _check_month(destination, tenant, books, day: date) -> None:
+def _check_month(warehouse, tenant, books, day: date) -> None:
     tb = reports.trial_balance(books, day)
-    got = stored_lines(destination, "report_trial_balance", tenant.tenant_id, day,
+    got = stored_lines(warehouse, "report_trial_balance", tenant.tenant_id, day,
                        "debit, credit, ytd_debit, ytd_credit")  # fmt: skip
     assert got == expected_lines(tb) and got
     bs = reports.balance_sheet(books, [day])
-    got = stored_lines(destination, "report_balance_sheet", tenant.tenant_id, day, "amount")
+    got = stored_lines(warehouse, "report_balance_sheet", tenant.tenant_id, day, "amount")
     assert got == expected_lines(bs) and got
     pl = reports.profit_and_loss(books, [(day.replace(day=1), day)])
-    got = stored_lines(destination, "report_profit_and_loss", tenant.tenant_id, day, "amount")
+    got = stored_lines(warehouse, "report_profit_and_loss", tenant.tenant_id, day, "amount")
     assert got == expected_lines(pl) and got
     bank = reports.bank_summary(books, day.replace(day=1), day)
-    got = stored_lines(destination, "report_bank_summary", tenant.tenant_id, day,
+    got = stored_lines(warehouse, "report_bank_summary", tenant.tenant_id, day,
                        "opening_balance, cash_received, cash_spent, closing_balance")  # fmt: skip
     assert got == expected_lines(bank) and got
 
 
-def _check_aged(destination, tenant, books) -> None:
+def _check_aged(warehouse, tenant, books) -> None:
     contacts = query(
-        destination,
+        warehouse,
         "select distinct contact_id from xero.report_aged_receivables_by_contact "
         "where tenant_id = %s",
         tenant.tenant_id,
@@ -106,8 +115,9 @@ def _check_aged(destination, tenant, books) -> None:
     for (contact_id,) in contacts:
         contact = tenant.collection("Contacts").get(contact_id)
         report = reports.aged_by_contact(books, "receivables", contact, AS_OF, None, None)
-        got = stored_lines(destination, "report_aged_receivables_by_contact", tenant.tenant_id,
-                           AS_OF, "total, paid, credited, due", f"and contact_id = '{contact_id}'")  # fmt: skip
+        got = stored_lines(warehouse, "report_aged_receivables_by_contact", tenant.tenant_id,
+                           AS_OF, "total, paid, credited, due",
+                           f"and contact_id = '{contact_id}'")  # fmt: skip
         assert got == expected_lines(report, aged=True)
 
 
@@ -147,8 +157,14 @@ def test_report_money_is_parsed_without_float():
                                 {
                                     "RowType": "Row",
                                     "Cells": [
-                                        {"Value": "Cheque", "Attributes": [{"Id": "account", "Value": "a-1"}]},
-                                        {"Value": "0.10", "Attributes": [{"Id": "account", "Value": "a-1"}]},
+                                        {
+                                            "Value": "Cheque",
+                                            "Attributes": [{"Id": "account", "Value": "a-1"}],
+                                        },
+                                        {
+                                            "Value": "0.10",
+                                            "Attributes": [{"Id": "account", "Value": "a-1"}],
+                                        },
                                     ],
                                 }
                             ],
