@@ -373,6 +373,7 @@ BROAD_READ_SCOPES = (
     "accounting.settings.read",
     "accounting.journals.read",
     "accounting.budgets.read",
+    "accounting.reports.read",
 )
 # the same reach with the granular scopes of apps created from March 2026
 GRANULAR_READ_SCOPES = (
