@@ -200,3 +200,34 @@ def test_horizon_is_the_current_and_previous_financial_year():
     settings = snapshots.ReportSettings(reread_months=1)
     assert snapshots.months_to_read(ends, loaded, settings, False) == [date(2026, 2, 28)]
     assert snapshots.months_to_read(ends, loaded, settings, True) == ends
+
+
+def test_a_tenant_without_the_reports_scope_skips_them_with_one_warning(
+    monkeypatch, sb, tmp_path, caplog
+):
+    scopes = frozenset(
+        {"offline_access", "accounting.transactions.read", "accounting.settings.read"}
+    )
+    tenant_id = sb.tenants[0].tenant_id
+    monkeypatch.setenv("XERO_REPORT_AS_OF", AS_OF.isoformat())
+    with served(monkeypatch, sb) as server:
+        narrow = server.identity.register_client(
+            "NOREPORTSCLIENT000000000000001", "narrow-secret", scopes=scopes
+        )
+        server.identity.connect(narrow.client_id, [tenant_id])
+        monkeypatch.setenv("XERO_CLIENT_ID", narrow.client_id)
+        monkeypatch.setenv("XERO_CLIENT_SECRET", narrow.client_secret)
+        monkeypatch.setenv(
+            "XERO_REFRESH_TOKEN", server.identity.issue_refresh_token(narrow.client_id)
+        )
+        destination = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+        result = sync(destination, tenants=[tenant_id], resources=["invoices", "report_*"])
+        refused = server.log.count(tenant_id, "/Reports/TrialBalance", 401)
+        asked = sum(server.log.count(tenant_id, f"/Reports/{name}") for name in (
+            "TrialBalance", "BalanceSheet", "ProfitAndLoss", "BankSummary",
+            "AgedReceivablesByContact", "AgedPayablesByContact"))  # fmt: skip
+    assert result.ok, result.errors
+    assert refused == 1 and asked == 1
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "report" in r.message]
+    assert len(warnings) == 1 and "accounting.reports.read" in warnings[0].message
+    assert result.tables[(tenant_id, "invoices")].rows == len(sb.tenants[0].collection("Invoices"))
