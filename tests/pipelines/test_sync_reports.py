@@ -231,3 +231,16 @@ def test_a_tenant_without_the_reports_scope_skips_them_with_one_warning(
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "report" in r.message]
     assert len(warnings) == 1 and "accounting.reports.read" in warnings[0].message
     assert result.tables[(tenant_id, "invoices")].rows == len(sb.tenants[0].collection("Invoices"))
+
+
+def test_a_bad_report_setting_fails_the_run_in_one_line(monkeypatch, sb, tmp_path):
+    monkeypatch.setenv("XERO_REPORT_YEARS", "two")
+    with served(monkeypatch, sb):
+        result = sync(
+            f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+            tenants=[sb.tenants[0].tenant_id],
+            resources=["report_trial_balance"],
+        )
+    assert [e.split(": ", 1)[1] for e in result.errors] == [
+        "XERO_REPORT_YEARS must be a whole number (1 or more for years)"
+    ]
