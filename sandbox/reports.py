@@ -89,6 +89,13 @@ TRIAL_BALANCE_SECTIONS = (
     ("Liabilities", "LIABILITY"),
     ("Equity", "EQUITY"),
 )
+# system account -> (name, type, class) of the stand-in used when the chart lacks it
+SYSTEM_ACCOUNTS = {
+    "RETAINEDEARNINGS": ("Retained Earnings", "EQUITY", "EQUITY"),
+    "UNREALISEDCURRENCYGAIN": ("Unrealised Currency Gains", "EXPENSE", "EXPENSE"),
+    "DEBTORS": ("Accounts Receivable", "CURRENT", "ASSET"),
+    "CREDITORS": ("Accounts Payable", "CURRLIAB", "LIABILITY"),
+}
 # aged reports: side -> (invoice type, credit note type, overpayment type, control system account)
 AGED_SIDES = {
     "receivables": ("ACCREC", "ACCRECCREDIT", "RECEIVE-OVERPAYMENT", "DEBTORS"),
@@ -167,22 +174,21 @@ class Books:
             record.get("SystemAccount"),
         )
 
-    def system_account(self, system: str, fallback: tuple[str, str, str]) -> Account:
+    def system_account(self, system: str) -> Account:
+        """The account of a system role (a stand-in when the chart lacks one)."""
         for account in self.accounts.values():
             if account.system == system:
                 return account
-        name, kind, account_class = fallback
+        name, kind, account_class = SYSTEM_ACCOUNTS[system]
         account = Account(f"virtual-{system.lower()}", "", name, kind, account_class, system)
         self.accounts[account.account_id] = account
         return account
 
     def retained_earnings(self) -> Account:
-        return self.system_account("RETAINEDEARNINGS", ("Retained Earnings", "EQUITY", "EQUITY"))
+        return self.system_account("RETAINEDEARNINGS")
 
     def unrealised_gains(self) -> Account:
-        return self.system_account(
-            "UNREALISEDCURRENCYGAIN", ("Unrealised Currency Gains", "EXPENSE", "EXPENSE")
-        )
+        return self.system_account("UNREALISEDCURRENCYGAIN")
 
     def year_start(self, day: date) -> date:
         """First day of the financial year holding `day`."""
@@ -542,8 +548,8 @@ def balance_column(books: Books, day: date, payments_only: bool = False) -> Bala
         opening_gain = books.unrealised_gain(start - timedelta(days=1))
         profit += books.unrealised_gain(day) - opening_gain
         balances[books.retained_earnings().account_id] -= opening_gain
-        for side, system in (("receivables", "DEBTORS"), ("payables", "CREDITORS")):
-            control = books.system_account(system, (system.title(), "CURRENT", "ASSET"))
+        for side, (*_, system) in AGED_SIDES.items():
+            control = books.system_account(system)
             sign = 1 if side == "receivables" else -1
             balances[control.account_id] += sign * books.revaluation(side, day)
     kept = {k: v for k, v in balances.items() if not books.accounts[k].is_profit_and_loss}
