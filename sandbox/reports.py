@@ -430,8 +430,8 @@ def trial_balance(books: Books, day: date, payments_only: bool = False) -> Repor
     totals = [ZERO] * 4
     for title, account_class in TRIAL_BALANCE_SECTIONS:
         rows = []
-        keep = lambda a, account_class=account_class: a.account_class == account_class  # noqa: E731
-        for account in _sorted_accounts(books, keep):
+        in_class = _sorted_accounts(books, lambda a, c=account_class: a.account_class == c)
+        for account in in_class:
             this_month = month.get(account.account_id, ZERO)
             this_year = ytd.get(account.account_id, ZERO)
             if not this_month and not this_year:
