@@ -244,3 +244,51 @@ def test_a_bad_report_setting_fails_the_run_in_one_line(monkeypatch, sb, tmp_pat
     assert [e.split(": ", 1)[1] for e in result.errors] == [
         "XERO_REPORT_YEARS must be a whole number (1 or more for years)"
     ]
+
+
+def test_a_back_dated_journal_reaches_the_re_read_months_only(monkeypatch, sb, tmp_path):
+    """The last months are read again every run: a journal dated back into them shows in the
+    snapshots; a month before them keeps its old snapshot until a full refresh."""
+    tenant = sb.tenants[1]
+    destination = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    monkeypatch.setenv("XERO_REPORT_AS_OF", AS_OF.isoformat())
+    monkeypatch.setenv("XERO_REPORT_YEARS", "1")
+    monkeypatch.setenv("XERO_REPORT_REREAD_MONTHS", "2")
+    recent, older = date(2026, 9, 30), date(2026, 7, 31)
+    with served(monkeypatch, sb):
+        run = ["report_trial_balance", "report_balance_sheet"]
+        assert sync(destination, tenants=[tenant.tenant_id], resources=run).ok
+        before = _stored_trial_balance(destination, tenant, older)
+        for day in (recent, older):
+            tenant.create("ManualJournals", _rent_accrual(day))
+        assert sync(destination, tenants=[tenant.tenant_id], resources=run).ok
+        books = reports.Books(tenant)
+        assert _stored_trial_balance(destination, tenant, recent) == _expected_tb(books, recent)
+        assert _stored_trial_balance(destination, tenant, older) == before
+        assert before != _expected_tb(books, older)
+        assert sync(destination, tenants=[tenant.tenant_id], resources=run, full_refresh=True).ok
+        assert _stored_trial_balance(destination, tenant, older) == _expected_tb(books, older)
+    sheet = reports.balance_sheet(books, [recent])
+    got = stored_lines(destination, "report_balance_sheet", tenant.tenant_id, recent, "amount")
+    assert got == expected_lines(sheet)
+
+
+def _rent_accrual(day: date) -> dict:
+    return {
+        "Narration": "Back-dated rent accrual",
+        "Status": "POSTED",
+        "Date": day.isoformat(),
+        "JournalLines": [
+            {"AccountCode": "469", "LineAmount": "1234.56", "Description": "Rent"},
+            {"AccountCode": "800", "LineAmount": "-1234.56", "Description": "Rent"},
+        ],
+    }
+
+
+def _stored_trial_balance(warehouse, tenant, day: date) -> list[tuple]:
+    return stored_lines(warehouse, "report_trial_balance", tenant.tenant_id, day,
+                        "debit, credit, ytd_debit, ytd_credit")  # fmt: skip
+
+
+def _expected_tb(books, day: date) -> list[tuple]:
+    return expected_lines(reports.trial_balance(books, day))
