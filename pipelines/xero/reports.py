@@ -238,12 +238,14 @@ def month_ends(first: date, last: date) -> list[date]:
 
 def horizon_start(today: date, year_end: tuple[int, int], years: int) -> date:
     """First day of the financial year `years - 1` years before the one holding `today`."""
+    end = _year_end_in(today.year, year_end)
+    start_year = (today.year if today > end else today.year - 1) - (years - 1)
+    return _year_end_in(start_year, year_end) + timedelta(days=1)
+
+
+def _year_end_in(year: int, year_end: tuple[int, int]) -> date:
     day, month = year_end
-    end = date(today.year, month, min(day, calendar.monthrange(today.year, month)[1]))
-    start_year = today.year if today > end else today.year - 1
-    start_year -= years - 1
-    end_before = date(start_year, month, min(day, calendar.monthrange(start_year, month)[1]))
-    return end_before + timedelta(days=1)
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def months_to_read(

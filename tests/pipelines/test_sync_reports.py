@@ -194,6 +194,8 @@ def test_horizon_is_the_current_and_previous_financial_year():
     assert snapshots.horizon_start(date(2026, 10, 31), (30, 6), 2) == date(2025, 7, 1)
     assert snapshots.horizon_start(date(2026, 3, 31), (31, 3), 2) == date(2024, 4, 1)
     assert snapshots.horizon_start(date(2026, 4, 1), (31, 3), 1) == date(2026, 4, 1)
+    assert snapshots.horizon_start(date(2028, 3, 1), (29, 2), 1) == date(2028, 3, 1)
+    assert snapshots.horizon_start(date(2027, 2, 28), (29, 2), 1) == date(2026, 3, 1)
     ends = snapshots.month_ends(date(2025, 12, 1), date(2026, 2, 10))
     assert ends == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28)]
     loaded = {d.isoformat() for d in ends}
