@@ -112,6 +112,7 @@ class Runtime:
     faults: Faults
     log: RequestLog
     api: AccountingApi
+    reports: reports.BooksCache
 
 
 def create_app(
@@ -139,6 +140,7 @@ def create_app(
         faults or Faults(),
         log or RequestLog(),
         AccountingApi(sandbox),
+        reports.BooksCache(sandbox),
     )
 
     async def api(request: Request) -> Response:
@@ -396,7 +398,8 @@ async def _dispatch(
     method = request.method
     if endpoint is reports.ENDPOINT:
         params = dict(request.query_params)
-        return 200, reports.answer(runtime.sandbox, tenant, method, record_id, params)
+        body = reports.answer(runtime.sandbox, runtime.reports, tenant, method, record_id, params)
+        return 200, body
     if method == "GET" and sub is None:
         if record_id is None:
             return 200, api.list(tenant, endpoint, dict(request.query_params), request.headers)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import threading
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class Books:
         self.accounts: dict[str, Account] = {}
         self.lines: list[tuple[date, str, Decimal, str]] = []
         self._open: dict[tuple[str, date], list[OpenDocument]] = {}
+        self._records: dict[str, list[dict]] = {}
         for record in tenant.collection("Accounts").records():
             self._add_account(record)
         for journal in tenant.collection("Journals").records():
@@ -173,6 +175,12 @@ class Books:
             record.get("Class") or ACCOUNT_CLASS.get(kind, "ASSET"),
             record.get("SystemAccount"),
         )
+
+    def records(self, collection: str) -> list[dict]:
+        """A collection's records, decoded once for the life of these books."""
+        if collection not in self._records:
+            self._records[collection] = list(self.tenant.collection(collection).records())
+        return self._records[collection]
 
     def system_account(self, system: str) -> Account:
         """The account of a system role (a stand-in when the chart lacks one)."""
@@ -249,7 +257,7 @@ class Books:
         paid = self._payments_to(as_of)
         credited, applied = self._allocations_to(as_of)
         documents = []
-        for invoice in self.tenant.collection("Invoices").records():
+        for invoice in self.records("Invoices"):
             if invoice["Type"] == invoice_type:
                 documents.append(
                     _open_document(invoice, "invoiceID", "InvoiceID", paid, credited, as_of, 1)
@@ -259,7 +267,7 @@ class Books:
             ("Overpayments", overpayment_type, "overpaymentID", "OverpaymentID"),
         )
         for collection, kind, attribute, key in sources:
-            for credit in self.tenant.collection(collection).records():
+            for credit in self.records(collection):
                 if credit["Type"] == kind:
                     documents.append(
                         _open_document(credit, attribute, key, paid, applied, as_of, -1)
@@ -271,7 +279,7 @@ class Books:
     def _payments_to(self, as_of: date) -> dict[str, Decimal]:
         """Document id -> payments (and refunds) dated on or before `as_of`."""
         paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for payment in self.tenant.collection("Payments").records():
+        for payment in self.records("Payments"):
             if payment.get("Status") == "DELETED" or payment["Date"] > as_of:
                 continue
             for ref, key in _PAYMENT_TARGETS:
@@ -286,7 +294,7 @@ class Books:
         to_invoice: dict[str, Decimal] = defaultdict(lambda: ZERO)
         from_credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for collection, key in _CREDIT_KEYS:
-            for credit in self.tenant.collection(collection).records():
+            for credit in self.records(collection):
                 if credit.get("Status") in ("VOIDED", "DELETED") or credit["Date"] > as_of:
                     continue
                 for allocation in credit.get("Allocations") or ():
@@ -313,6 +321,32 @@ class Books:
     def unrealised_gain(self, as_of: date) -> Decimal:
         """Unrealised currency gain at the end of `as_of`: receivables up, payables down."""
         return self.revaluation("receivables", as_of) - self.revaluation("payables", as_of)
+
+
+class BooksCache:
+    """Books per tenant, kept between requests until that tenant's data changes."""
+
+    def __init__(self, sandbox):
+        self._books: dict[str, Books] = {}
+        self._versions: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        sandbox.add_change_listener(self.changed)
+
+    def changed(self, tenant_id: str, collection: str, record_id: str, event: str = "") -> None:
+        with self._lock:
+            self._versions[tenant_id] += 1
+            self._books.pop(tenant_id, None)
+
+    def books(self, tenant) -> Books:
+        with self._lock:
+            books = self._books.get(tenant.tenant_id)
+            version = self._versions[tenant.tenant_id]
+        if books is None:
+            books = Books(tenant)
+            with self._lock:
+                if self._versions[tenant.tenant_id] == version:  # unchanged while reading
+                    self._books[tenant.tenant_id] = books
+        return books
 
 
 _PAYMENT_TARGETS = (
@@ -761,7 +795,7 @@ def _executive_metrics(books: Books, start: date, end: date) -> dict[str, Decima
     expenses = by_types(month, "EXPENSE", "OVERHEADS", "DEPRECIATN")
     issued = [
         i["Total"]
-        for i in books.tenant.collection("Invoices").records()
+        for i in books.records("Invoices")
         if i["Type"] == "ACCREC" and i["Status"] in OPEN_STATUSES and start <= i["Date"] <= end
     ]
     assets = sum(
@@ -919,7 +953,9 @@ def route_of(path: str) -> tuple[spec.Endpoint | None, str | None, None, str]:
     return ENDPOINT, parts[1], None, f"/Reports/{parts[1]}"
 
 
-def answer(sandbox, tenant, method: str, name: str | None, params: dict[str, str]) -> bytes:
+def answer(
+    sandbox, cache: BooksCache, tenant, method: str, name: str | None, params: dict[str, str]
+) -> bytes:
     """The body of GET /Reports[/{name}] for `tenant`."""
     if method != "GET":
         raise ApiError(
@@ -931,7 +967,7 @@ def answer(sandbox, tenant, method: str, name: str | None, params: dict[str, str
         build = BUILDERS.get(name.lower())
         if build is None:
             raise not_found()
-        report = build(Books(tenant), Params(params, now.date()))
+        report = build(cache.books(tenant), Params(params, now.date()))
         reports.append(_report_json(report, now))
     envelope = {
         "Id": str(uuid.uuid4()),
