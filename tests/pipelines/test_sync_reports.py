@@ -294,3 +294,27 @@ def _stored_trial_balance(warehouse, tenant, day: date) -> list[tuple]:
 
 def _expected_tb(books, day: date) -> list[tuple]:
     return expected_lines(reports.trial_balance(books, day))
+
+
+def test_the_default_granular_scopes_read_the_reports(monkeypatch, sb, tmp_path):
+    from pipelines.xero.auth import default_scopes
+
+    tenant_id = sb.tenants[0].tenant_id
+    monkeypatch.setenv("XERO_REPORT_AS_OF", AS_OF.isoformat())
+    monkeypatch.setenv("XERO_REPORT_YEARS", "1")
+    with served(monkeypatch, sb) as server:
+        scopes = frozenset(default_scopes(granular=True).split())
+        app = server.identity.register_client(
+            "GRANULARAPP0000000000000000001", "secret", scopes=scopes
+        )
+        server.identity.connect(app.client_id, [tenant_id])
+        monkeypatch.setenv("XERO_CLIENT_ID", app.client_id)
+        monkeypatch.setenv("XERO_CLIENT_SECRET", app.client_secret)
+        monkeypatch.setenv("XERO_REFRESH_TOKEN", server.identity.issue_refresh_token(app.client_id))
+        result = sync(
+            f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+            tenants=[tenant_id],
+            resources=["report_trial_balance"],
+        )
+    assert result.ok, result.errors
+    assert result.tables[(tenant_id, "report_trial_balance")].rows > 0
