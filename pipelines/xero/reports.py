@@ -226,6 +226,11 @@ def snapshot_key(report: ReportSpec) -> tuple[str, ...]:
     return (TENANT_ID, "report_date")
 
 
+def primary_key(report: ReportSpec) -> tuple[str, ...]:
+    """One line of one snapshot."""
+    return (*snapshot_key(report), "line")
+
+
 # -- which months and contacts --------------------------------------------------------------------
 def month_ends(first: date, last: date) -> list[date]:
     """Month-ends from `first`'s month to `last`'s month, oldest first."""
@@ -424,7 +429,7 @@ def report_resources(client, tenant_id: str, names: list[str], full_refresh: boo
                 name=report.name,
                 table_name=report.name,
                 write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-                primary_key=(*key, "line"),
+                primary_key=primary_key(report),
                 merge_key=key,
                 columns=columns(report),
             )
