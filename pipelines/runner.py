@@ -86,15 +86,18 @@ def loader_file_format(destination: Destination) -> str:
 
 
 def check_resources(resources: list[str] | None) -> list[str] | None:
+    from pipelines.xero.reports import REPORT_NAMES, expand_names
+
     if not resources:
         return None
-    unknown = [name for name in resources if name not in settings.BY_NAME]
+    valid = settings.RESOURCE_NAMES + REPORT_NAMES
+    resources = expand_names(resources, valid)
+    unknown = [name for name in resources if name not in valid]
     if unknown:
         raise ConfigurationError(
-            f"unknown resource {', '.join(unknown)}; valid names: "
-            + ", ".join(settings.RESOURCE_NAMES)
+            f"unknown resource {', '.join(unknown)}; valid names: " + ", ".join(valid)
         )
-    return list(dict.fromkeys(resources))
+    return resources
 
 
 def select_tenants(connections: list[dict], wanted: list[str] | None) -> list[dict]:
@@ -458,19 +461,15 @@ def _reconcile(pipeline, tracker) -> int:
 def _check_duplicates(pipeline, tracker) -> None:
     """Fail the run, naming the table, if a table this run loaded holds a (tenant_id, key)
     twice: a duplicate must never pass silently. Only the tenant's rows are scanned."""
-    from pipelines.xero.helpers import TENANT_ID, _snake
+    from pipelines.xero.helpers import TENANT_ID
 
     loaded = [name for name, progress in tracker.resources.items() if progress.rows]
     with pipeline.sql_client() as sql:
         for name in loaded:
             if not _table_exists(sql, name):
                 continue
-            collection = settings.BY_NAME[name]
             tenant = sql.escape_column_name(TENANT_ID)
-            keys = [tenant]
-            if collection.primary_key:
-                keys.append(sql.escape_column_name(_snake(collection.primary_key)))
-            key_list = ", ".join(keys)
+            key_list = ", ".join(sql.escape_column_name(k) for k in _key_columns(name))
             rows = sql.execute_sql(
                 f"select count(*) from (select {key_list} from"
                 f" {sql.make_qualified_table_name(name)} where {tenant} = %s"
@@ -482,6 +481,17 @@ def _check_duplicates(pipeline, tracker) -> None:
                     f"{name}: {rows[0][0]} keys loaded twice for tenant {tracker.tenant_id};"
                     f" run `xero-warehouse sync --full-refresh --resource {name}`"
                 )
+
+
+def _key_columns(name: str) -> tuple[str, ...]:
+    """A raw table's key: tenant_id and the collection's primary key, or a report line's."""
+    from pipelines.xero import reports
+    from pipelines.xero.helpers import TENANT_ID, _snake
+
+    if name in reports.BY_NAME:
+        return reports.primary_key(reports.BY_NAME[name])
+    collection = settings.BY_NAME[name]
+    return (TENANT_ID, _snake(collection.primary_key)) if collection.primary_key else (TENANT_ID,)
 
 
 def _prune_loaded_packages(pipeline, keep: int = 1) -> None:

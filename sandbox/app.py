@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox import identity as identity_module
-from sandbox import spec, writes_extra
+from sandbox import reports, spec, writes_extra
 from sandbox.accounting import AccountingApi, ApiError, dumps_any
 from sandbox.faults import Fault, Faults
 from sandbox.identity import AuthFailure, Identity
@@ -113,6 +113,7 @@ class Runtime:
     log: RequestLog
     api: AccountingApi
     extras: writes_extra.Extras  # replies by Idempotency-Key, history, attachments, emails
+    reports: reports.BooksCache
 
 
 def create_app(
@@ -141,6 +142,7 @@ def create_app(
         log or RequestLog(),
         AccountingApi(sandbox),
         writes_extra.Extras(sandbox),
+        reports.BooksCache(sandbox),
     )
 
     async def api(request: Request) -> Response:
@@ -167,6 +169,7 @@ def create_app(
         Route(spec.API_PREFIX + "/{rest:path}", api, methods=["GET", "PUT", "POST", "DELETE"])
     )
     routes.extend(control_routes(runtime))
+    routes.append(reports.truth_route(sandbox))
     app = Starlette(routes=routes)
     app.state.runtime = runtime
     return app
@@ -261,6 +264,8 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
     started = time.perf_counter()
     path = "/" + request.path_params["rest"]
     endpoint, record_id, sub, route = route_of(path)
+    if endpoint is None:
+        endpoint, record_id, sub, route = reports.route_of(path)
     hint = (request.headers.get("xero-tenant-id") or "").strip().lower() or None
     fired = runtime.faults.fire(hint, path)
     kinds = {f.kind: f for f in fired}
@@ -399,6 +404,10 @@ async def _dispatch(
 ) -> tuple[int, bytes]:
     api = runtime.api
     method = request.method
+    if endpoint is reports.ENDPOINT:
+        params = dict(request.query_params)
+        body = reports.answer(runtime.sandbox, runtime.reports, tenant, method, record_id, params)
+        return 200, body
     if method == "GET" and sub is None:
         if record_id is None:
             return 200, api.list(tenant, endpoint, dict(request.query_params), request.headers)

@@ -266,6 +266,11 @@ GRANULAR_SCOPES = {
         "accounting.manualjournals",
         "accounting.classicexpenses",
     ),
+    "accounting.reports.read": tuple(
+        f"accounting.reports.{name}"
+        for name in ("aged", "balancesheet", "profitandloss", "trialbalance", "banksummary",
+                     "budgetsummary", "executivesummary")
+    ),  # fmt: skip
 }
 
 ALL_READ_SCOPES = tuple(sorted({e.scope for e in ENDPOINTS}))

@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
                       help="organisation name (exact) or tenant id; repeatable; default: all")
     sync.add_argument("--resource", action="append", metavar="NAME",
-                      help="collection to load, e.g. invoices; repeatable; default: all")
+                      help="collection or report to load, e.g. invoices or 'report_*'; "
+                           "repeatable; default: all collections")
     sync.add_argument("--full-refresh", action="store_true",
                       help="re-read everything and mark rows deleted in Xero as deleted")
     sync.add_argument("--from-webhooks", action="store_true",

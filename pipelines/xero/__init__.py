@@ -40,10 +40,11 @@ def xero_source(
     """
     import dlt
 
+    from pipelines.xero import reports
     from pipelines.xero.helpers import SyncTracker
 
     names = list(ids) if ids else list(resources or settings.RESOURCE_NAMES)
-    unknown = sorted(set(names) - set(settings.BY_NAME))
+    unknown = sorted(set(names) - set(settings.BY_NAME) - set(reports.REPORT_NAMES))
     if unknown:
         from pipelines.errors import ConfigurationError
 
@@ -57,7 +58,8 @@ def xero_source(
         return [
             _resource(settings.BY_NAME[name], reader, (ids or {}).get(name) if ids else None)
             for name in names
-        ]
+            if name in settings.BY_NAME
+        ] + reports.report_resources(client, tenant_id, names, full_refresh, tracker)
 
     source = dlt.source(name="xero", max_table_nesting=3, root_key=True)(build)()
     source.tracker = tracker

@@ -373,6 +373,7 @@ BROAD_READ_SCOPES = (
     "accounting.settings.read",
     "accounting.journals.read",
     "accounting.budgets.read",
+    "accounting.reports.read",
 )
 # the same reach with the granular scopes of apps created from March 2026
 GRANULAR_READ_SCOPES = (
@@ -385,6 +386,11 @@ GRANULAR_READ_SCOPES = (
     "accounting.settings.read",
     "accounting.journals.read",
     "accounting.budgets.read",
+    "accounting.reports.trialbalance.read",
+    "accounting.reports.balancesheet.read",
+    "accounting.reports.profitandloss.read",
+    "accounting.reports.banksummary.read",
+    "accounting.reports.aged.read",
 )
 
 
