@@ -52,17 +52,8 @@ def validation_error(*messages: str, element: dict | None = None) -> ApiError:
 
 
 def not_found() -> ApiError:
-    return ApiError(
-        404,
-        {
-            "Type": None,
-            "Title": "NotFound",
-            "Status": 404,
-            "Detail": "The resource you're looking for cannot be found",
-            "Instance": str(uuid.uuid4()),
-            "Extensions": {},
-        },
-    )
+    """Xero's 404: its body is a line of plain text (see app.NOT_FOUND_TEXT)."""
+    return ApiError(404, None)
 
 
 # -- query parsing --------------------------------------------------------------------------------

@@ -1,0 +1,69 @@
+"""The sandbox answers as Xero does where two outside clients (xero-python, tap-xero) and the
+spec's examples found it differed (the findings of shared/reference/sandbox-fidelity.md)."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+import pytest
+from xero_http import open_sandbox_client
+
+from sandbox import ground_truth
+
+
+@pytest.fixture(scope="module")
+def open_xero():
+    """One sandbox for the module's read-only tests, rate limits off."""
+    with open_sandbox_client() as client:
+        yield client
+
+
+def _tenant(client):
+    return client.server.sandbox.tenant(client.tenant_id)
+
+
+def test_without_accept_xero_answers_xml(open_xero):
+    path = "/api.xro/2.0/Currencies"
+    headers = open_xero.headers()
+    for accept in (None, "*/*", "application/xml"):
+        if accept is None:
+            del headers["Accept"]
+        else:
+            headers["Accept"] = accept
+        answer = open_xero.http.get(path, headers=headers)
+        assert answer.status_code == 200, accept
+        assert answer.headers["content-type"].startswith("text/xml")
+        root = ElementTree.fromstring(answer.content)
+        codes = [c.findtext("Code") for c in root.find("Currencies").findall("Currency")]
+        assert sorted(codes) == sorted(
+            ground_truth.collection_truth(_tenant(open_xero), "Currencies").ids
+        )
+    refused = open_xero.http.get(path, headers=open_xero.headers(Accept="image/png"))
+    assert refused.status_code == 406
+
+
+def test_organisations_plural_answers_like_organisation(open_xero):
+    plural = open_xero.ok("/Organisations")["Organisations"]
+    singular = open_xero.ok("/Organisation")["Organisations"]
+    assert [o["OrganisationID"] for o in plural] == [o["OrganisationID"] for o in singular]
+    assert plural[0]["OrganisationID"] == open_xero.tenant_id
+
+
+def test_not_found_is_xeros_line_of_text(open_xero):
+    for path in ("/Invoices/00000000-0000-0000-0000-000000000000", "/NoSuchThing"):
+        answer = open_xero.get(path)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.text == "The resource you're looking for cannot be found"
+
+
+def test_injected_expiry_answers_token_expired(open_xero):
+    from xero_http import refresh_access_token
+
+    open_xero.server.faults.add("expire_token")
+    answer = open_xero.get("/Organisation")
+    assert answer.status_code == 401
+    assert answer.json()["Detail"].startswith("TokenExpired: token expired at ")
+    assert "invalid_token" in answer.headers["WWW-Authenticate"]
+    open_xero.token = refresh_access_token(open_xero.server)["access_token"]
+    assert open_xero.get("/Organisation").status_code == 200
