@@ -261,7 +261,7 @@ def _error_response(status: int, body: dict | None, headers: dict | None = None)
 
 
 def answer_format(accept: str) -> str | None:
-    """"json" or "xml" for a request's Accept header, None when Xero cannot serve it (406)."""
+    """The answer format for an Accept header: "json", "xml", or None (406)."""
     accept = accept.lower()
     if "json" in accept:
         return "json"
