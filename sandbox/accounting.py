@@ -25,6 +25,7 @@ from sandbox.wire import ms_date, parse_date
 
 PROVIDER_NAME = "Xero Sandbox"
 _CACHED_QUERIES = 8
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 class ApiError(Exception):
@@ -668,23 +669,46 @@ class AccountingApi:
 
     # -- writes ---------------------------------------------------------------------------------
     def write(
-        self, tenant, method: str, endpoint: Endpoint, record_id: str | None, body: bytes
+        self,
+        tenant,
+        method: str,
+        endpoint: Endpoint,
+        record_id: str | None,
+        body: bytes,
+        params: dict | None = None,
     ) -> tuple[int, bytes]:
+        """PUT/POST of one or many records. With summarizeErrors=false, 200 with every element:
+        the written ones and, in their place, the refused ones with their ValidationErrors."""
         from sandbox.model import RecordNotFoundError, SandboxValidationError
 
-        items = self._items(endpoint, body)
-        written = []
-        try:
-            for item in items:
-                written.append(self._write_one(tenant, method, endpoint, record_id, item))
-        except SandboxValidationError as exc:
-            raise validation_error(*exc.messages, element=_element(endpoint, items)) from None
-        except RecordNotFoundError:
-            raise not_found() from None
-        pk = endpoint.primary_key
-        self._touch(tenant, endpoint.key, [str(r.get(pk, "")) for r in written])
-        parts = [tenant.collection(endpoint.key).wire_bytes(str(r[pk])) for r in written]
+        query = {k.lower(): v for k, v in (params or {}).items()}
+        summarize = query.get("summarizeerrors", "").strip().lower() != "false"
+        unitdp = _int("unitdp", query.get("unitdp")) if endpoint.unitdp else None
+        parts = []
+        for item in self._items(endpoint, body):
+            try:
+                record = self._write_one(tenant, method, endpoint, record_id, item)
+            except SandboxValidationError as exc:
+                if summarize:
+                    raise validation_error(
+                        *exc.messages, element=_element(endpoint, item)
+                    ) from None
+                parts.append(self.wire.encode(_element(endpoint, item, exc.messages)))
+                continue
+            except RecordNotFoundError:
+                raise not_found() from None
+            parts.append(self._written(tenant, endpoint, record, unitdp))
         return 200, self.envelope(endpoint, parts)
+
+    def _written(self, tenant, endpoint: Endpoint, record: dict, unitdp: int | None) -> bytes:
+        """A written record as the write's answer shows it (unitdp honoured, and Xero's
+        StatusAttributeString where it sends one)."""
+        record_id = str(record.get(endpoint.primary_key, ""))
+        self._touch(tenant, endpoint.key, [record_id])
+        stored = tenant.collection(endpoint.key).get(record_id) or record
+        if endpoint.key in spec.STATUS_ATTRIBUTE:
+            stored["StatusAttributeString"] = "OK"
+        return self.wire.dumps_record(endpoint.key, stored, unitdp=4 if unitdp == 4 else None)
 
     def _items(self, endpoint: Endpoint, body: bytes) -> list[dict]:
         try:
@@ -823,9 +847,14 @@ def _is_guid(value: str) -> bool:
     return True
 
 
-def _element(endpoint: Endpoint, items: list[dict]) -> dict:
-    element = {}
+def _element(endpoint: Endpoint, item: dict, messages: list[str] | None = None) -> dict:
+    """A refused element as Xero echoes it: the submitted fields under the primary key (the
+    zero GUID when none was sent); with `messages`, as an element of a 200 answer."""
     pk = endpoint.primary_key
-    if pk and items and items[0].get(pk):
-        element[pk] = items[0][pk]
+    element = {pk: item.get(pk) or ZERO_GUID} if pk else {}
+    element.update((k, v) for k, v in item.items() if k != pk)
+    if messages is not None:
+        if endpoint.key in spec.STATUS_ATTRIBUTE:
+            element["StatusAttributeString"] = "ERROR"
+        element["ValidationErrors"] = [{"Message": m} for m in messages]
     return element

@@ -31,6 +31,7 @@ from sandbox.accounting import AccountingApi, ApiError, dumps_any
 from sandbox.faults import Fault, Faults
 from sandbox.identity import AuthFailure, Identity
 from sandbox.limits import LimitConfig, Limiter
+from sandbox.wire import encode
 from sandbox.xml_wire import XML_TYPE, json_to_xml
 
 logger = logging.getLogger(__name__)
@@ -256,8 +257,7 @@ def route_of(path: str) -> tuple[spec.Endpoint | None, str | None, str | None, s
 def _error_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
     if status == 404 and body is None:  # Xero's 404 is a line of text, not a JSON document
         return Response(NOT_FOUND_TEXT, status_code=404, media_type="text/html", headers=headers)
-    content = json.dumps(body).encode()
-    return Response(content, status_code=status, media_type=JSON_TYPE, headers=headers)
+    return Response(encode(body), status_code=status, media_type=JSON_TYPE, headers=headers)
 
 
 def answer_format(accept: str) -> str | None:
@@ -420,7 +420,8 @@ async def _dispatch(
             raise ApiError(404, None)
         return 200, api.get_one(tenant, endpoint, record_id, dict(request.query_params))
     if method in ("PUT", "POST") and sub is None:
-        return api.write(tenant, method, endpoint, record_id, await request.body())
+        params = dict(request.query_params)
+        return api.write(tenant, method, endpoint, record_id, await request.body(), params)
     if method == "PUT" and sub == "Allocations" and endpoint.key in ALLOCATABLE and record_id:
         return api.allocate(tenant, endpoint, record_id, await request.body())
     if method == "DELETE" and sub is None and record_id and endpoint.key in WRITE_DELETE:

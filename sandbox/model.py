@@ -676,6 +676,8 @@ class Operations:
                 raise SandboxValidationError(
                     f"Account code '{code}' is not a valid code for this document."
                 )
+            if code and not spec.get("TaxType"):  # Xero falls back to the account's tax type
+                spec["TaxType"] = self.ledger.accounts_by_code[code].get("TaxType")
             specs.append(spec)
         return specs
 

@@ -257,6 +257,11 @@ SUMMARY_DROPS = {
 }
 BY_PATH = {e.path.lower(): e for e in ENDPOINTS}
 
+# write answers that carry StatusAttributeString ("OK", or "ERROR" on a refused element)
+STATUS_ATTRIBUTE = frozenset(
+    {"BankTransactions", "CreditNotes", "ExpenseClaims", "Invoices", "PurchaseOrders", "Quotes"}
+)
+
 # Read scopes of the 2026 granular model that also grant a broad read scope.
 GRANULAR_SCOPES = {
     _TX: (
