@@ -485,7 +485,6 @@ class AccountingApi:
         endpoint: Endpoint | str,
         parts: list[bytes],
         pagination: dict | None = None,
-        warnings: bool = False,
     ) -> bytes:
         key = endpoint.key if isinstance(endpoint, Endpoint) else endpoint
         head = {
@@ -496,8 +495,6 @@ class AccountingApi:
         }
         if pagination is not None:
             head["pagination"] = pagination
-        if warnings:
-            head["Warnings"] = []
         prefix = json.dumps(head, separators=(",", ":"))[:-1].encode()
         return b"".join((prefix, b',"', key.encode(), b'":[', b",".join(parts), b"]}"))
 
@@ -531,7 +528,7 @@ class AccountingApi:
                     "itemCount": len(ids),
                 }
         parts = self.render(tenant, endpoint, ids, query, lines=lines)
-        return self.envelope(endpoint, parts, pagination, endpoint.warnings)
+        return self.envelope(endpoint, parts, pagination)
 
     def get_one(self, tenant, endpoint: Endpoint, record_id: str, params: dict) -> bytes:
         query = parse_query(endpoint, params, {})
@@ -542,7 +539,6 @@ class AccountingApi:
         return self.envelope(
             endpoint,
             self.render(tenant, endpoint, [found], query, single=single),
-            warnings=endpoint.warnings,
         )
 
     def resolve_id(self, tenant, endpoint: Endpoint, record_id: str) -> str | None:

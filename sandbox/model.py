@@ -235,7 +235,7 @@ class Collection:
         return (stamp or EPOCH, record_id)
 
     def _encode(self, record_id: str, record: dict) -> bytes:
-        if wire.has_fine_units(record):
+        if wire.has_fine_units(self.name, record):
             self._fine.add(record_id)
         else:
             self._fine.discard(record_id)
@@ -545,7 +545,7 @@ INVOICE_EDITS = (
     "LineAmountTypes",
     "CurrencyCode",
 )
-CREDIT_NOTE_EDITS = ("Reference", "CreditNoteNumber", "SentToContact", "BrandingThemeID")
+CREDIT_NOTE_EDITS = ("Reference", "CreditNoteNumber", "BrandingThemeID")
 READ_ONLY_FIELDS = (
     "AmountDue",
     "AmountPaid",

@@ -3,6 +3,7 @@ spec's examples found it differed (the findings of shared/reference/sandbox-fide
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -67,3 +68,57 @@ def test_injected_expiry_answers_token_expired(open_xero):
     assert "invalid_token" in answer.headers["WWW-Authenticate"]
     open_xero.token = refresh_access_token(open_xero.server)["access_token"]
     assert open_xero.get("/Organisation").status_code == 200
+
+
+def _records(client, path: str, key: str) -> list[dict]:
+    return client.ok(path, {"page": 1})[key]
+
+
+def test_quotes_purchase_orders_and_items_write_unit_prices_with_four_decimals(open_xero):
+    fine = [
+        line["UnitAmount"]
+        for quote in _tenant(open_xero).collection("Quotes").records()
+        for line in quote["LineItems"]
+        if line["UnitAmount"].as_tuple().exponent < -2
+    ]
+    assert fine, "the generated quotes have 4-decimal unit prices"
+    raw = open_xero.get("/Quotes", {"page": 1}).text
+    assert all(f'"UnitAmount":{amount}' in raw for amount in fine)
+    orders = open_xero.get("/PurchaseOrders", {"page": 1}).text
+    items = open_xero.get("/Items").text
+    for text, field in ((orders, "UnitAmount"), (items, "UnitPrice")):
+        amounts = re.findall(rf'"{field}":(-?\d+(?:\.\d+)?)', text)
+        assert amounts and all(len(a.split(".")[1]) == 4 for a in amounts), (field, amounts[:5])
+
+
+def test_string_siblings_and_fields_xero_sends(open_xero):
+    expected = {
+        "/BankTransactions": ("BankTransactions", {"DateString"}),
+        "/BankTransfers": ("BankTransfers", {"DateString", "CreatedDateUTCString"}),
+        "/Overpayments": ("Overpayments", {"DateString", "ID"}),
+        "/Prepayments": ("Prepayments", {"DateString", "ID"}),
+        "/PurchaseOrders": (
+            "PurchaseOrders",
+            {"DateString", "DeliveryDateString", "HasErrors", "IsDiscounted", "Type"},
+        ),
+        "/CreditNotes": ("CreditNotes", {"ID", "DateString", "UpdatedDateUTCString"}),
+        "/Receipts": ("Receipts", {"ID"}),
+        "/ContactGroups": ("ContactGroups", {"HasValidationErrors"}),
+        "/Budgets": ("Budgets", {"Status"}),
+    }
+    for path, (key, fields) in expected.items():
+        records = _records(open_xero, path, key)
+        assert records, path
+        for record in records:
+            assert fields <= set(record), (path, fields - set(record))
+    for note in _records(open_xero, "/CreditNotes", "CreditNotes"):
+        assert note["ID"] == note["CreditNoteID"]
+        assert not {"DueDate", "DueDateString", "SentToContact"} & set(note)
+    assert {o["Type"] for o in _records(open_xero, "/PurchaseOrders", "PurchaseOrders")} == {
+        "PURCHASEORDER"
+    }
+
+
+def test_envelopes_carry_no_warnings(open_xero):
+    for path in ("/Invoices", "/Journals", "/Contacts"):
+        assert "Warnings" not in open_xero.ok(path, {"page": 1})
