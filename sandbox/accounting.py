@@ -535,11 +535,26 @@ class AccountingApi:
         found = self.resolve_id(tenant, endpoint, record_id)
         if found is None:
             raise not_found()
+        if endpoint.key in spec.EXPANDED_BY_ID:
+            return self.envelope(endpoint, [self._expanded(tenant, endpoint, found, query)])
         single = endpoint.key == "Journals"
         return self.envelope(
             endpoint,
             self.render(tenant, endpoint, [found], query, single=single),
         )
+
+    def _expanded(self, tenant, endpoint: Endpoint, record_id: str, query: Query) -> bytes:
+        """A by-id record with its nested references expanded to whole records and
+        `ValidationErrors` on its lines, as Xero's by-id answers show them."""
+        unitdp = 4 if query.unitdp == 4 else None
+        record = tenant.collection(endpoint.key).get(record_id) or {}
+        for field, collection in spec.EXPANDED_BY_ID[endpoint.key]:
+            key = spec.BY_KEY[collection].primary_key
+            nested_id = (record.get(field) or {}).get(key)
+            nested = tenant.collection(collection).get(nested_id) if nested_id else None
+            if nested is not None:
+                record[field] = self.wire.wire_shape(collection, nested, unitdp=unitdp)
+        return self.wire.dumps_record(endpoint.key, with_line_errors(record), unitdp=unitdp)
 
     def resolve_id(self, tenant, endpoint: Endpoint, record_id: str) -> str | None:
         collection = tenant.collection(endpoint.key)
@@ -636,6 +651,29 @@ class AccountingApi:
         lines: bool = True,
         single: bool = False,
     ) -> list[bytes]:
+        parts = self._render_stored(tenant, endpoint, ids, query, lines=lines, single=single)
+        if endpoint.key != "Contacts" or query.summary_only:
+            return parts
+        balances = self.views.cached(
+            tenant,
+            "Invoices",
+            ("balances", self.sandbox.clock.now().date()),
+            lambda: contact_balances(tenant, self.sandbox.clock.now().date()),
+        )
+        return [
+            with_balances(part, balances.get(rid)) for rid, part in zip(ids, parts, strict=True)
+        ]
+
+    def _render_stored(
+        self,
+        tenant,
+        endpoint: Endpoint,
+        ids: list[str],
+        query: Query,
+        *,
+        lines: bool,
+        single: bool,
+    ) -> list[bytes]:
         collection = tenant.collection(endpoint.key)
         unitdp = 4 if query.unitdp == 4 else None
         drops: tuple[str, ...] = ()
@@ -701,7 +739,7 @@ class AccountingApi:
         StatusAttributeString where it sends one)."""
         record_id = str(record.get(endpoint.primary_key, ""))
         self._touch(tenant, endpoint.key, [record_id])
-        stored = tenant.collection(endpoint.key).get(record_id) or record
+        stored = with_line_errors(tenant.collection(endpoint.key).get(record_id) or record)
         if endpoint.key in spec.STATUS_ATTRIBUTE:
             stored["StatusAttributeString"] = "OK"
         return self.wire.dumps_record(endpoint.key, stored, unitdp=4 if unitdp == 4 else None)
@@ -794,6 +832,50 @@ class AccountingApi:
     def _touch(self, tenant, name: str, ids: list[str]) -> None:
         for rid in ids:
             self.views.changed(tenant.tenant_id, name, rid)
+
+
+def with_line_errors(record: dict) -> dict:
+    """Xero's by-id and write answers give each line an empty `ValidationErrors`."""
+    for line in record.get("LineItems") or ():
+        line.setdefault("ValidationErrors", [])
+    return record
+
+
+_OPEN_SIDES = {"ACCREC": "AccountsReceivable", "ACCPAY": "AccountsPayable"}
+
+
+def contact_balances(tenant, today: date) -> dict[str, dict]:
+    """ContactID -> Xero's contact `Balances`: what its AUTHORISED invoices and bills still
+    owe (Outstanding) and the part past its due date (Overdue), in the base currency."""
+    sums: dict[str, dict[str, list[Decimal]]] = {}
+    for invoice in tenant.collection("Invoices").records():
+        side = _OPEN_SIDES.get(invoice["Type"])
+        if side is None or invoice["Status"] != "AUTHORISED" or invoice["AmountDue"] <= 0:
+            continue
+        contact = sums.setdefault(
+            invoice["Contact"]["ContactID"],
+            {s: [Decimal(0), Decimal(0)] for s in _OPEN_SIDES.values()},
+        )
+        rate = invoice.get("CurrencyRate") or Decimal(1)
+        due = invoice["AmountDue"] / rate
+        contact[side][0] += due
+        if (invoice.get("DueDate") or invoice["Date"]) < today:
+            contact[side][1] += due
+    cent = Decimal("0.01")
+    return {
+        contact_id: {
+            side: {"Outstanding": owed.quantize(cent), "Overdue": overdue.quantize(cent)}
+            for side, (owed, overdue) in sides.items()
+        }
+        for contact_id, sides in sums.items()
+    }
+
+
+def with_balances(part: bytes, balances: dict | None) -> bytes:
+    """A contact's wire bytes with its `Balances` added (none: the bytes as they are)."""
+    if balances is None:
+        return part
+    return part[:-1] + b',"Balances":' + dumps_any(balances) + b"}"
 
 
 def _natural_order(collection, order: list[tuple[str, bool]]) -> bool | None:

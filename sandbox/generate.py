@@ -1884,6 +1884,7 @@ class TenantGenerator:
                 contact["PurchasesDefaultAccountCode"] = PURCHASE_ACCOUNTS[
                     n % len(PURCHASE_ACCOUNTS)
                 ]
+            contact.update(self.contact_extras(n, contact))
             for key in [k for k, v in contact.items() if v is None]:
                 del contact[key]
             if n % 6 == 0:
@@ -1911,6 +1912,31 @@ class TenantGenerator:
                     "Contacts": [{"ContactID": m["ContactID"], "Name": m["Name"]} for m in members],
                 },
             )
+
+    def contact_extras(self, n: int, contact: dict) -> dict:
+        """The read-only contact fields Xero's examples show: website, discount, branding
+        theme and the bank details for batch payments (drawn from `n`, not the random stream)."""
+        extras: dict = {}
+        if n % 3 == 0:
+            slug = "".join(c for c in contact["Name"].lower() if c.isascii() and c.isalnum())
+            extras["Website"] = f"https://www.{slug or 'contact'}.example"
+        if contact["IsCustomer"]:
+            theme = self.out["BrandingThemes"][n % 2]
+            extras["BrandingTheme"] = {
+                "BrandingThemeID": theme["BrandingThemeID"],
+                "Name": theme["Name"],
+            }
+            if n % 5 == 1:
+                extras["Discount"] = money((n % 4 + 1) * Decimal("2.50"))
+        if contact["IsSupplier"]:
+            extras["BatchPayments"] = {
+                "BankAccountNumber": contact["BankAccountDetails"],
+                "BankAccountName": contact["Name"][:30],
+                "Details": f"Supplier {n + 1}",
+                "Code": "",
+                "Reference": "",
+            }
+        return extras
 
     def items_(self) -> None:
         ledger = self.ledger

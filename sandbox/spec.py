@@ -255,6 +255,21 @@ SUMMARY_DROPS = {
 }
 BY_PATH = {e.path.lower(): e for e in ENDPOINTS}
 
+# by-id reads expand these nested references to the whole record, as the spec's by-id
+# examples show: envelope key -> ((field, the collection it refers to), ...)
+_CONTACT = (("Contact", "Contacts"),)
+EXPANDED_BY_ID: dict[str, tuple[tuple[str, str], ...]] = {
+    "Invoices": _CONTACT,
+    "CreditNotes": _CONTACT,
+    "BankTransactions": _CONTACT,
+    "Overpayments": _CONTACT,
+    "Prepayments": _CONTACT,
+    "PurchaseOrders": _CONTACT,
+    "Quotes": _CONTACT,
+    "Receipts": _CONTACT,
+    "Payments": (("Invoice", "Invoices"),),
+}
+
 # write answers that carry StatusAttributeString ("OK", or "ERROR" on a refused element)
 STATUS_ATTRIBUTE = frozenset(
     {"BankTransactions", "CreditNotes", "ExpenseClaims", "Invoices", "PurchaseOrders", "Quotes"}

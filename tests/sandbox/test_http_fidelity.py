@@ -4,6 +4,7 @@ spec's examples found it differed (the findings of shared/reference/sandbox-fide
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
@@ -122,3 +123,60 @@ def test_string_siblings_and_fields_xero_sends(open_xero):
 def test_envelopes_carry_no_warnings(open_xero):
     for path in ("/Invoices", "/Journals", "/Contacts"):
         assert "Warnings" not in open_xero.ok(path, {"page": 1})
+
+
+def _receivables(tenant, today) -> dict[str, tuple[Decimal, Decimal]]:
+    """ContactID -> (outstanding, overdue) of its AUTHORISED sales invoices, base currency."""
+    sums: dict[str, tuple[Decimal, Decimal]] = {}
+    for invoice in tenant.collection("Invoices").records():
+        if invoice["Type"] != "ACCREC" or invoice["Status"] != "AUTHORISED":
+            continue
+        amount = invoice["AmountDue"] / invoice.get("CurrencyRate", Decimal(1))
+        late = amount if invoice.get("DueDate", invoice["Date"]) < today else Decimal(0)
+        owed, overdue = sums.get(invoice["Contact"]["ContactID"], (Decimal(0), Decimal(0)))
+        sums[invoice["Contact"]["ContactID"]] = (owed + amount, overdue + late)
+    cent = Decimal("0.01")
+    return {k: (owed.quantize(cent), late.quantize(cent)) for k, (owed, late) in sums.items()}
+
+
+def test_contacts_carry_balances_and_the_fields_xero_shows(open_xero):
+    today = open_xero.server.sandbox.clock.now().date()
+    truth = _receivables(_tenant(open_xero), today)
+    assert any(late > 0 for _, late in truth.values())
+    contacts = open_xero.ok("/Contacts", {"page": 1, "includeArchived": "true"})["Contacts"]
+    with_balance = [c for c in contacts if "Balances" in c]
+    assert {c["ContactID"] for c in with_balance} >= {k for k, v in truth.items() if v[0] > 0}
+    for contact in with_balance:
+        receivable = contact["Balances"]["AccountsReceivable"]
+        expected = truth.get(contact["ContactID"], (Decimal("0.00"), Decimal("0.00")))
+        got = (Decimal(str(receivable["Outstanding"])), Decimal(str(receivable["Overdue"])))
+        assert got == expected, contact["Name"]
+    for field in ("Website", "BrandingTheme", "BatchPayments", "Discount"):
+        assert any(field in c for c in contacts), field
+    by_id = open_xero.ok(f"/Contacts/{with_balance[0]['ContactID']}")["Contacts"][0]
+    assert by_id["Balances"] == with_balance[0]["Balances"]
+    summary = open_xero.ok("/Contacts", {"page": 1, "summaryOnly": "true"})["Contacts"]
+    assert not any("Balances" in c for c in summary)
+
+
+def test_by_id_reads_expand_the_contact_and_the_paid_invoice(open_xero):
+    tenant = _tenant(open_xero)
+    invoice = next(i for i in tenant.collection("Invoices").records() if i.get("LineItems"))
+    contact = tenant.collection("Contacts").get(invoice["Contact"]["ContactID"])
+    read = open_xero.ok(f"/Invoices/{invoice['InvoiceID']}")["Invoices"][0]
+    assert read["Contact"]["ContactID"] == contact["ContactID"]
+    for field in ("ContactStatus", "UpdatedDateUTC", "IsCustomer", "IsSupplier", "Addresses"):
+        assert field in read["Contact"], field
+    assert all(line["ValidationErrors"] == [] for line in read["LineItems"])
+    listed = open_xero.ok("/Invoices", {"page": 1, "IDs": invoice["InvoiceID"]})["Invoices"][0]
+    assert "ContactStatus" not in listed["Contact"]
+    payment = next(
+        p
+        for p in tenant.collection("Payments").records()
+        if (p.get("Invoice") or {}).get("InvoiceID")
+    )
+    paid = open_xero.ok(f"/Payments/{payment['PaymentID']}")["Payments"][0]["Invoice"]
+    stored = tenant.collection("Invoices").get(payment["Invoice"]["InvoiceID"])
+    assert paid["InvoiceID"] == stored["InvoiceID"] and paid["Status"] == stored["Status"]
+    assert Decimal(str(paid["Total"])) == stored["Total"] and paid["DueDate"].startswith("/Date(")
+    assert paid["LineItems"] and "Payments" in paid
