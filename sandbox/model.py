@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sandbox import wire
+from sandbox import generate, wire
+from sandbox.ledger import ACCOUNT_CLASS, CREDIT_KEYS, Ledger, bank_for, contact_ref
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ class Tenant:
         self.profile = profile
         self._collections = {spec.name: Collection(spec, self) for spec in COLLECTION_SPECS}
         self.lock = threading.RLock()
-        # counters and lookups kept by the ledger (sandbox.generate.Ledger)
+        # counters and lookups kept by the ledger (sandbox.ledger.Ledger)
         self.ledger: object = None
 
     def __repr__(self) -> str:
@@ -418,8 +419,6 @@ class Sandbox:
         *,
         cache_wire: bool | int = True,
     ):
-        from sandbox.generate import generate_sandbox
-
         self.seed = seed
         self.scale = scale
         self.anchor = anchor or datetime.now(UTC).date()
@@ -433,7 +432,18 @@ class Sandbox:
         self._listeners: list[ChangeListener] = []
         self._listeners_lock = threading.Lock()
         self.tenants: list[Tenant] = []
-        generate_sandbox(self, tenants, scale, seed, self.anchor)
+        for plan in generate.tenant_plans(tenants, scale, seed):
+            tenant = Tenant(
+                self,
+                tenant_id=plan.tenant_id,
+                name=plan.name,
+                base_currency=plan.profile.base_currency,
+                timezone=plan.profile.timezone,
+                connection_id=plan.connection_id,
+                profile=plan.profile,
+            )
+            generate.fill_tenant(tenant, plan, self.anchor)
+            self.add_tenant(tenant)
         self._by_id = {t.tenant_id: t for t in self.tenants}
 
     def __repr__(self) -> str:
@@ -566,10 +576,8 @@ READ_ONLY_FIELDS = (
 
 
 def _money(value: object) -> Decimal:
-    from sandbox.wire import parse_decimal
-
     try:
-        amount = parse_decimal(value)
+        amount = wire.parse_decimal(value)
     except ValueError as error:
         raise SandboxValidationError(str(error)) from None
     if amount is None:
@@ -578,10 +586,8 @@ def _money(value: object) -> Decimal:
 
 
 def _day(value: object, default: date | None = None) -> date | None:
-    from sandbox.wire import parse_date
-
     try:
-        parsed = parse_date(value)
+        parsed = wire.parse_date(value)
     except ValueError as error:
         raise SandboxValidationError(str(error)) from None
     return parsed if parsed is not None else default
@@ -591,8 +597,6 @@ class Operations:
     """One write against one tenant (the caller holds the tenant's lock)."""
 
     def __init__(self, tenant: Tenant):
-        from sandbox.generate import Ledger
-
         self.tenant = tenant
         self.ledger: Ledger = tenant.ledger  # type: ignore[assignment]
         self.now = tenant.sandbox.clock.now()
@@ -931,8 +935,6 @@ class Operations:
         if editing_lines and posted:
             self.ledger.post_invoice(invoice, self.now, reverse=True)
         if "Contact" in changes:
-            from sandbox.generate import contact_ref
-
             invoice["Contact"] = contact_ref(self.find_contact(changes["Contact"]))
         for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
             if key in changes:
@@ -1104,9 +1106,7 @@ class Operations:
             )
         bank = self.find_account(account, bank=True) if account else None
         if bank is None:
-            from sandbox.generate import _bank_for
-
-            bank = _bank_for(self.ledger, target["CurrencyCode"])
+            bank = bank_for(self.ledger, target["CurrencyCode"])
         payment = self.ledger.apply_payment(
             target,
             kind,
@@ -1133,8 +1133,6 @@ class Operations:
 
     # accounts and items
     def create_accounts(self, payload: dict) -> dict:
-        from sandbox.generate import ACCOUNT_CLASS
-
         code = (payload.get("Code") or "").strip()
         kind = payload.get("Type")
         if kind not in ACCOUNT_CLASS:
@@ -1500,8 +1498,6 @@ class Operations:
     def allocate(
         self, credit_collection: str, credit_id: str, invoice_id: str, amount: Decimal, day
     ) -> dict:
-        from sandbox.generate import CREDIT_KEYS
-
         if credit_collection not in CREDIT_COLLECTIONS:
             raise SandboxValidationError(f"{credit_collection} cannot be allocated")
         credit = self.load(credit_collection, credit_id)
