@@ -348,6 +348,8 @@ BUCKET_DAYS = {
     "over_90": (91, 600),
 }
 HISTORY_DAYS = 730
+# documents that carry the organisation's standard branding theme unless they name their own
+BRANDED = ("CreditNotes", "PurchaseOrders", "Quotes", "RepeatingInvoices")
 # collections whose generated records are final when emitted
 STORED_AT_ONCE = (
     "Invoices",
@@ -456,6 +458,8 @@ class TenantGenerator:
     def emit(self, collection: str, record: dict) -> dict:
         """Hand a finished record over. Transactions are stored at once (compactly); settings
         and contacts stay as dicts until the end of the run, as later steps still edit them."""
+        if collection in BRANDED and "BrandingThemeID" not in record:
+            record["BrandingThemeID"] = self.out["BrandingThemes"][0]["BrandingThemeID"]
         if collection in STORED_AT_ONCE:
             self.tenant.collection(collection)._append(record)
         else:

@@ -180,3 +180,15 @@ def test_by_id_reads_expand_the_contact_and_the_paid_invoice(open_xero):
     assert paid["InvoiceID"] == stored["InvoiceID"] and paid["Status"] == stored["Status"]
     assert Decimal(str(paid["Total"])) == stored["Total"] and paid["DueDate"].startswith("/Date(")
     assert paid["LineItems"] and "Payments" in paid
+
+
+def test_documents_carry_their_branding_theme(open_xero):
+    themes = {t["BrandingThemeID"] for t in open_xero.ok("/BrandingThemes")["BrandingThemes"]}
+    for path, key in (
+        ("/CreditNotes", "CreditNotes"),
+        ("/PurchaseOrders", "PurchaseOrders"),
+        ("/Quotes", "Quotes"),
+        ("/RepeatingInvoices", "RepeatingInvoices"),
+    ):
+        records = open_xero.ok(path, {"page": 1})[key]
+        assert records and all(r["BrandingThemeID"] in themes for r in records), path
