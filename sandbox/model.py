@@ -501,6 +501,7 @@ LINE_DOCUMENTS = (
     "RepeatingInvoices",
 )
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
+LINE_AMOUNT_TYPES = {"EXCLUSIVE": "Exclusive", "INCLUSIVE": "Inclusive", "NOTAX": "NoTax"}
 CREDIT_NOTE_TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
 CREDIT_COLLECTIONS = ("CreditNotes", "Overpayments", "Prepayments")
 VOIDABLE = (
@@ -591,6 +592,18 @@ def _day(value: object, default: date | None = None) -> date | None:
     except ValueError as error:
         raise SandboxValidationError(str(error)) from None
     return parsed if parsed is not None else default
+
+
+def _typed_dates(record: dict) -> dict:
+    """A request's top-level dates and timestamps as date and datetime values."""
+    for key in wire.DATE_FIELDS.intersection(record):
+        record[key] = _day(record[key])
+    for key in wire.DATETIME_FIELDS.intersection(record):
+        try:
+            record[key] = wire.parse_datetime(record[key])
+        except ValueError as error:
+            raise SandboxValidationError(str(error)) from None
+    return record
 
 
 class Operations:
@@ -748,29 +761,32 @@ class Operations:
 
     def create_generic(self, collection: str, payload: dict) -> dict:
         spec = SPECS_BY_NAME[collection]
-        record = dict(payload)
+        record = _typed_dates(dict(payload))
         if spec.primary_key and not record.get(spec.primary_key):
             record[spec.primary_key] = self.ledger.new_id()
         if spec.timestamp == "CreatedDateUTC":
             record.setdefault("CreatedDateUTC", self.now)
         if collection in LINE_DOCUMENTS and "LineItems" in record:
-            self.recompute_lines(record)
+            self.recompute_lines(collection, record)
         return self.save(collection, record, "CREATE")
 
     def update_generic(self, collection: str, record_id: str, changes: dict) -> dict:
         record = self.load(collection, record_id)
         spec = SPECS_BY_NAME[collection]
-        for key, value in changes.items():
+        for key, value in _typed_dates(dict(changes)).items():
             if key == spec.primary_key or key in READ_ONLY_FIELDS:
                 continue
             record[key] = value
         if collection in LINE_DOCUMENTS and "LineItems" in changes:
-            self.recompute_lines(record)
+            self.recompute_lines(collection, record)
         return self.save(collection, record, "UPDATE")
 
-    def recompute_lines(self, record: dict) -> None:
-        line_amount_types = record.get("LineAmountTypes") or "Exclusive"
-        record["LineAmountTypes"] = line_amount_types
+    def recompute_lines(self, collection: str, record: dict) -> None:
+        given = str(record.get("LineAmountTypes") or "Exclusive")
+        line_amount_types = LINE_AMOUNT_TYPES.get(given.upper(), given)
+        # Quotes spell the same values in capitals (the spec's QuoteLineAmountTypes)
+        upper = collection == "Quotes"
+        record["LineAmountTypes"] = line_amount_types.upper() if upper else line_amount_types
         self.ledger.set_lines(record, self.line_specs(record.get("LineItems")), line_amount_types)
 
     # contacts

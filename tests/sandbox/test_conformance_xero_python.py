@@ -14,21 +14,36 @@ from sandbox_fixtures import SANDBOX_ANCHOR
 from xero_python.accounting import AccountingApi
 from xero_python.accounting.models import (
     Account,
+    Allocation,
+    Allocations,
+    BankTransaction,
+    BankTransactions,
     Contact,
     Contacts,
+    CreditNote,
+    CreditNotes,
     Invoice,
     Invoices,
+    Item,
+    Items,
     LineItem,
+    ManualJournal,
+    ManualJournalLine,
+    ManualJournals,
     Payment,
     PaymentDelete,
+    PurchaseOrder,
+    PurchaseOrders,
+    Quote,
+    Quotes,
 )
 from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
 from xero_python.identity import IdentityApi
 
-from sandbox import ground_truth
-from sandbox.model import COLLECTION_NAMES, Sandbox
+from sandbox import ground_truth, spec
+from sandbox.model import COLLECTION_NAMES, SPECS_BY_NAME, Sandbox
 from sandbox.server import running_sandbox
 
 PAGE = 100
@@ -132,17 +147,6 @@ BY_ID = {
 }
 
 
-LISTS_PK = {
-    "Invoices": "InvoiceID",
-    "Contacts": "ContactID",
-    "Accounts": "AccountID",
-    "Payments": "PaymentID",
-    "Items": "ItemID",
-    "Users": "UserID",
-    "CreditNotes": "CreditNoteID",
-}
-
-
 class Sdk:
     """xero-python's clients on a running sandbox, with the token the SDK refreshed itself."""
 
@@ -194,9 +198,10 @@ def _tenants(sdk) -> list:
     return sdk.server.sandbox.tenants
 
 
-def read_all(sdk, tenant_id: str, collection: str) -> list:
+def read_all(sdk, tenant_id: str, collection: str, **extra) -> list:
     """Every record of a collection through the SDK, paging as its operation allows."""
     operation, kwargs, attribute, id_attribute, paging = LISTS[collection]
+    kwargs = {**kwargs, **extra}
     call = getattr(sdk.accounting, operation)
     if paging is None:
         return list(getattr(call(tenant_id, **kwargs), attribute) or [])
@@ -275,30 +280,32 @@ def test_by_number_reads(sdk):
         tenant.tenant_id, journal.journal_number
     )
     assert by_journal_number.journals[0].journal_id == journal.journal_id
+    contact = next(c for c in tenant.collection("Contacts").records() if c.get("ContactNumber"))
+    by_contact_number = sdk.accounting.get_contact_by_contact_number(
+        tenant.tenant_id, contact["ContactNumber"]
+    )
+    assert by_contact_number.contacts[0].contact_id == contact["ContactID"]
+    order = next(iter(tenant.collection("PurchaseOrders").records()))
+    by_order_number = sdk.accounting.get_purchase_order_by_number(
+        tenant.tenant_id, order["PurchaseOrderNumber"]
+    )
+    assert by_order_number.purchase_orders[0].purchase_order_id == order["PurchaseOrderID"]
     with pytest.raises(NotFoundException):
         sdk.accounting.get_invoice(tenant.tenant_id, "00000000-0000-0000-0000-000000000000")
 
 
-@pytest.mark.parametrize(
-    "collection", ["Invoices", "Contacts", "Accounts", "Payments", "Items", "Users", "CreditNotes"]
-)
+@pytest.mark.parametrize("collection", [e.key for e in spec.ENDPOINTS if e.ims])
 def test_if_modified_since_returns_what_changed_since_then(sdk, collection):
     tenant = _tenants(sdk)[0]
-    stamps = sorted(r["UpdatedDateUTC"] for r in tenant.collection(collection).records())
+    coll = tenant.collection(collection)
+    stamp = SPECS_BY_NAME[collection].timestamp
+    stamps = sorted(r[stamp] for r in coll.records())
     since = stamps[len(stamps) // 2].replace(microsecond=0)
-    operation, kwargs, attribute, id_attribute, paging = LISTS[collection]
-    call = getattr(sdk.accounting, operation)
-    more = {"page": 1} if paging == "page" else {}
+    expected = {coll._record_id(r) for r in coll.records() if r[stamp] >= since}
+    id_attribute = LISTS[collection][3]
     for cutoff in (since, since.replace(tzinfo=None)):  # aware and naive, both UTC
-        changed = getattr(
-            call(tenant.tenant_id, if_modified_since=cutoff, **kwargs, **more), attribute
-        )
-        expected = {
-            str(r[LISTS_PK[collection]])
-            for r in tenant.collection(collection).records()
-            if r["UpdatedDateUTC"].replace(microsecond=0) >= since
-        }
-        assert {key_of(r, id_attribute) for r in changed} == expected
+        changed = read_all(sdk, tenant.tenant_id, collection, if_modified_since=cutoff)
+        assert {key_of(r, id_attribute) for r in changed} == expected, cutoff
 
 
 def test_where_order_and_statuses(sdk):
@@ -421,3 +428,128 @@ def test_update_contact_and_refused_creates(sdk):
     assert [i.has_errors or bool(i.validation_errors) for i in answer] == [False, True]
     assert answer[0].invoice_id in tenant.collection("Invoices")
     assert answer[1].status_attribute_string == "ERROR"
+
+
+def _line(account_code: str) -> LineItem:
+    return LineItem(
+        description="SDK line",
+        quantity=Decimal("3"),
+        unit_amount=Decimal("12.50"),
+        account_code=account_code,
+    )
+
+
+def _creates(tenant) -> dict:
+    """collection -> (SDK create operation, the request body built with the SDK's models)."""
+    contact = next(c for c in tenant.collection("Contacts").records() if c.get("IsCustomer"))
+    who = Contact(contact_id=contact["ContactID"])
+    accounts = list(tenant.collection("Accounts").records())
+    expense = next(a["Code"] for a in accounts if a["Type"] == "EXPENSE")
+    bank = next(a["Code"] for a in accounts if a["Type"] == "BANK")
+    day = SANDBOX_ANCHOR - timedelta(days=1)
+    return {
+        "Contacts": ("create_contacts", Contacts(contacts=[Contact(name="SDK Contact Ltd")])),
+        "CreditNotes": (
+            "create_credit_notes",
+            CreditNotes(
+                credit_notes=[
+                    CreditNote(
+                        type="ACCRECCREDIT",
+                        contact=who,
+                        date=day,
+                        status="AUTHORISED",
+                        line_items=[_line("200")],
+                    )
+                ]
+            ),
+        ),
+        "Items": ("create_items", Items(items=[Item(code="SDK-1", name="SDK widget")])),
+        "BankTransactions": (
+            "create_bank_transactions",
+            BankTransactions(
+                bank_transactions=[
+                    BankTransaction(
+                        type="SPEND",
+                        contact=who,
+                        bank_account=Account(code=bank),
+                        date=day,
+                        line_items=[_line(expense)],
+                    )
+                ]
+            ),
+        ),
+        "ManualJournals": (
+            "create_manual_journals",
+            ManualJournals(
+                manual_journals=[
+                    ManualJournal(
+                        narration="SDK journal",
+                        date=day,
+                        journal_lines=[
+                            ManualJournalLine(line_amount=Decimal("10.00"), account_code=expense),
+                            ManualJournalLine(line_amount=Decimal("-10.00"), account_code="200"),
+                        ],
+                    )
+                ]
+            ),
+        ),
+        "Quotes": (
+            "create_quotes",
+            Quotes(quotes=[Quote(contact=who, date=day, line_items=[_line("200")])]),
+        ),
+        "PurchaseOrders": (
+            "create_purchase_orders",
+            PurchaseOrders(
+                purchase_orders=[PurchaseOrder(contact=who, date=day, line_items=[_line(expense)])]
+            ),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        "Contacts",
+        "CreditNotes",
+        "Items",
+        "BankTransactions",
+        "ManualJournals",
+        "Quotes",
+        "PurchaseOrders",
+    ],
+)
+def test_sdk_creates_land_in_the_sandbox(sdk, collection):
+    tenant = _tenants(sdk)[1]
+    operation, body = _creates(tenant)[collection]
+    attribute, id_attribute = LISTS[collection][2], LISTS[collection][3]
+    (created,) = getattr(getattr(sdk.accounting, operation)(tenant.tenant_id, body), attribute)
+    stored = tenant.collection(collection).get(key_of(created, id_attribute))
+    assert stored is not None
+    fields = ground_truth.MONEY_FIELDS.get(collection, ())
+    assert money_sums([created], fields) == {f: stored[f] for f in fields if f in stored}
+    if collection in ("CreditNotes", "BankTransactions", "Quotes", "PurchaseOrders"):
+        assert created.sub_total == Decimal("37.50")
+
+
+def test_sdk_allocates_a_credit_note_and_deletes_an_item(sdk):
+    tenant = _tenants(sdk)[1]
+    tenant_id = tenant.tenant_id
+    _, body = _creates(tenant)["CreditNotes"]
+    credit = sdk.accounting.create_credit_notes(tenant_id, body).credit_notes[0]
+    invoice = sdk.accounting.create_invoices(
+        tenant_id, Invoices(invoices=[_sale(sdk, tenant, reference="sdk-allocate")])
+    ).invoices[0]
+    allocation = Allocation(
+        invoice=Invoice(invoice_id=invoice.invoice_id), amount=Decimal("5.00"), date=SANDBOX_ANCHOR
+    )
+    sdk.accounting.create_credit_note_allocation(
+        tenant_id, credit.credit_note_id, Allocations(allocations=[allocation])
+    )
+    after = sdk.accounting.get_invoice(tenant_id, invoice.invoice_id).invoices[0]
+    assert after.amount_credited == Decimal("5.00")
+    assert after.amount_due == invoice.total - Decimal("5.00")
+    item = sdk.accounting.create_items(
+        tenant_id, Items(items=[Item(code="SDK-GONE", name="Short-lived")])
+    ).items[0]
+    sdk.accounting.delete_item(tenant_id, item.item_id)
+    assert item.item_id not in tenant.collection("Items")
