@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 from xero_http import open_sandbox_client
 
-from sandbox import ground_truth
+from sandbox import ground_truth, spec
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,18 @@ def test_without_accept_xero_answers_xml(open_xero):
         )
     refused = open_xero.http.get(path, headers=open_xero.headers(Accept="image/png"))
     assert refused.status_code == 406
+
+
+def test_every_collection_answers_xml_with_its_records(open_xero):
+    for endpoint in spec.ENDPOINTS:
+        params = {"page": 1} if endpoint.page else None
+        records = open_xero.ok(endpoint.path, params)[endpoint.key]
+        headers = open_xero.headers()
+        del headers["Accept"]
+        answer = open_xero.http.get("/api.xro/2.0" + endpoint.path, params=params, headers=headers)
+        assert answer.status_code == 200, endpoint.path
+        collection = ElementTree.fromstring(answer.content).find(endpoint.key)
+        assert len(collection) == len(records), endpoint.path
 
 
 def test_organisations_plural_answers_like_organisation(open_xero):
