@@ -25,6 +25,7 @@ from sandbox.wire import ms_date, parse_date
 
 PROVIDER_NAME = "Xero Sandbox"
 _CACHED_QUERIES = 8
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 class ApiError(Exception):
@@ -52,17 +53,8 @@ def validation_error(*messages: str, element: dict | None = None) -> ApiError:
 
 
 def not_found() -> ApiError:
-    return ApiError(
-        404,
-        {
-            "Type": None,
-            "Title": "NotFound",
-            "Status": 404,
-            "Detail": "The resource you're looking for cannot be found",
-            "Instance": str(uuid.uuid4()),
-            "Extensions": {},
-        },
-    )
+    """Xero's 404: its body is a line of plain text (see app.NOT_FOUND_TEXT)."""
+    return ApiError(404, None)
 
 
 # -- query parsing --------------------------------------------------------------------------------
@@ -493,7 +485,6 @@ class AccountingApi:
         endpoint: Endpoint | str,
         parts: list[bytes],
         pagination: dict | None = None,
-        warnings: bool = False,
     ) -> bytes:
         key = endpoint.key if isinstance(endpoint, Endpoint) else endpoint
         head = {
@@ -504,8 +495,6 @@ class AccountingApi:
         }
         if pagination is not None:
             head["pagination"] = pagination
-        if warnings:
-            head["Warnings"] = []
         prefix = json.dumps(head, separators=(",", ":"))[:-1].encode()
         return b"".join((prefix, b',"', key.encode(), b'":[', b",".join(parts), b"]}"))
 
@@ -539,19 +528,33 @@ class AccountingApi:
                     "itemCount": len(ids),
                 }
         parts = self.render(tenant, endpoint, ids, query, lines=lines)
-        return self.envelope(endpoint, parts, pagination, endpoint.warnings)
+        return self.envelope(endpoint, parts, pagination)
 
     def get_one(self, tenant, endpoint: Endpoint, record_id: str, params: dict) -> bytes:
         query = parse_query(endpoint, params, {})
         found = self.resolve_id(tenant, endpoint, record_id)
         if found is None:
             raise not_found()
+        if endpoint.key in spec.EXPANDED_BY_ID:
+            return self.envelope(endpoint, [self._expanded(tenant, endpoint, found, query)])
         single = endpoint.key == "Journals"
         return self.envelope(
             endpoint,
             self.render(tenant, endpoint, [found], query, single=single),
-            warnings=endpoint.warnings,
         )
+
+    def _expanded(self, tenant, endpoint: Endpoint, record_id: str, query: Query) -> bytes:
+        """A by-id record with its nested references expanded to whole records and
+        `ValidationErrors` on its lines, as Xero's by-id answers show them."""
+        unitdp = 4 if query.unitdp == 4 else None
+        record = tenant.collection(endpoint.key).get(record_id) or {}
+        for field, collection in spec.EXPANDED_BY_ID[endpoint.key]:
+            key = spec.BY_KEY[collection].primary_key
+            nested_id = (record.get(field) or {}).get(key)
+            nested = tenant.collection(collection).get(nested_id) if nested_id else None
+            if nested is not None:
+                record[field] = self.wire.wire_shape(collection, nested, unitdp=unitdp)
+        return self.wire.dumps_record(endpoint.key, with_line_errors(record), unitdp=unitdp)
 
     def resolve_id(self, tenant, endpoint: Endpoint, record_id: str) -> str | None:
         collection = tenant.collection(endpoint.key)
@@ -648,6 +651,29 @@ class AccountingApi:
         lines: bool = True,
         single: bool = False,
     ) -> list[bytes]:
+        parts = self._render_stored(tenant, endpoint, ids, query, lines=lines, single=single)
+        if endpoint.key != "Contacts" or query.summary_only:
+            return parts
+        balances = self.views.cached(
+            tenant,
+            "Invoices",
+            ("balances", self.sandbox.clock.now().date()),
+            lambda: contact_balances(tenant, self.sandbox.clock.now().date()),
+        )
+        return [
+            with_balances(part, balances.get(rid)) for rid, part in zip(ids, parts, strict=True)
+        ]
+
+    def _render_stored(
+        self,
+        tenant,
+        endpoint: Endpoint,
+        ids: list[str],
+        query: Query,
+        *,
+        lines: bool,
+        single: bool,
+    ) -> list[bytes]:
         collection = tenant.collection(endpoint.key)
         unitdp = 4 if query.unitdp == 4 else None
         drops: tuple[str, ...] = ()
@@ -677,23 +703,46 @@ class AccountingApi:
 
     # -- writes ---------------------------------------------------------------------------------
     def write(
-        self, tenant, method: str, endpoint: Endpoint, record_id: str | None, body: bytes
+        self,
+        tenant,
+        method: str,
+        endpoint: Endpoint,
+        record_id: str | None,
+        body: bytes,
+        params: dict | None = None,
     ) -> tuple[int, bytes]:
+        """PUT/POST of one or many records. With summarizeErrors=false, 200 with every element:
+        the written ones and, in their place, the refused ones with their ValidationErrors."""
         from sandbox.model import RecordNotFoundError, SandboxValidationError
 
-        items = self._items(endpoint, body)
-        written = []
-        try:
-            for item in items:
-                written.append(self._write_one(tenant, method, endpoint, record_id, item))
-        except SandboxValidationError as exc:
-            raise validation_error(*exc.messages, element=_element(endpoint, items)) from None
-        except RecordNotFoundError:
-            raise not_found() from None
-        pk = endpoint.primary_key
-        self._touch(tenant, endpoint.key, [str(r.get(pk, "")) for r in written])
-        parts = [tenant.collection(endpoint.key).wire_bytes(str(r[pk])) for r in written]
+        query = {k.lower(): v for k, v in (params or {}).items()}
+        summarize = query.get("summarizeerrors", "").strip().lower() != "false"
+        unitdp = _int("unitdp", query.get("unitdp")) if endpoint.unitdp else None
+        parts = []
+        for item in self._items(endpoint, body):
+            try:
+                record = self._write_one(tenant, method, endpoint, record_id, item)
+            except SandboxValidationError as exc:
+                if summarize:
+                    raise validation_error(
+                        *exc.messages, element=_element(endpoint, item)
+                    ) from None
+                parts.append(self.wire.encode(_element(endpoint, item, exc.messages)))
+                continue
+            except RecordNotFoundError:
+                raise not_found() from None
+            parts.append(self._written(tenant, endpoint, record, unitdp))
         return 200, self.envelope(endpoint, parts)
+
+    def _written(self, tenant, endpoint: Endpoint, record: dict, unitdp: int | None) -> bytes:
+        """A written record as the write's answer shows it (unitdp honoured, and Xero's
+        StatusAttributeString where it sends one)."""
+        record_id = str(record.get(endpoint.primary_key, ""))
+        self._touch(tenant, endpoint.key, [record_id])
+        stored = with_line_errors(tenant.collection(endpoint.key).get(record_id) or record)
+        if endpoint.key in spec.STATUS_ATTRIBUTE:
+            stored["StatusAttributeString"] = "OK"
+        return self.wire.dumps_record(endpoint.key, stored, unitdp=4 if unitdp == 4 else None)
 
     def _items(self, endpoint: Endpoint, body: bytes) -> list[dict]:
         try:
@@ -785,6 +834,50 @@ class AccountingApi:
             self.views.changed(tenant.tenant_id, name, rid)
 
 
+def with_line_errors(record: dict) -> dict:
+    """Xero's by-id and write answers give each line an empty `ValidationErrors`."""
+    for line in record.get("LineItems") or ():
+        line.setdefault("ValidationErrors", [])
+    return record
+
+
+_OPEN_SIDES = {"ACCREC": "AccountsReceivable", "ACCPAY": "AccountsPayable"}
+
+
+def contact_balances(tenant, today: date) -> dict[str, dict]:
+    """ContactID -> Xero's contact `Balances`: what its AUTHORISED invoices and bills still
+    owe (Outstanding) and the part past its due date (Overdue), in the base currency."""
+    sums: dict[str, dict[str, list[Decimal]]] = {}
+    for invoice in tenant.collection("Invoices").records():
+        side = _OPEN_SIDES.get(invoice["Type"])
+        if side is None or invoice["Status"] != "AUTHORISED" or invoice["AmountDue"] <= 0:
+            continue
+        contact = sums.setdefault(
+            invoice["Contact"]["ContactID"],
+            {s: [Decimal(0), Decimal(0)] for s in _OPEN_SIDES.values()},
+        )
+        rate = invoice.get("CurrencyRate") or Decimal(1)
+        due = invoice["AmountDue"] / rate
+        contact[side][0] += due
+        if (invoice.get("DueDate") or invoice["Date"]) < today:
+            contact[side][1] += due
+    cent = Decimal("0.01")
+    return {
+        contact_id: {
+            side: {"Outstanding": owed.quantize(cent), "Overdue": overdue.quantize(cent)}
+            for side, (owed, overdue) in sides.items()
+        }
+        for contact_id, sides in sums.items()
+    }
+
+
+def with_balances(part: bytes, balances: dict | None) -> bytes:
+    """A contact's wire bytes with its `Balances` added (none: the bytes as they are)."""
+    if balances is None:
+        return part
+    return part[:-1] + b',"Balances":' + dumps_any(balances) + b"}"
+
+
 def _natural_order(collection, order: list[tuple[str, bool]]) -> bool | None:
     """None: a real sort is needed; False: the stored order; True: the stored order reversed."""
     if not order:
@@ -832,9 +925,14 @@ def _is_guid(value: str) -> bool:
     return True
 
 
-def _element(endpoint: Endpoint, items: list[dict]) -> dict:
-    element = {}
+def _element(endpoint: Endpoint, item: dict, messages: list[str] | None = None) -> dict:
+    """A refused element as Xero echoes it: the submitted fields under the primary key (the
+    zero GUID when none was sent); with `messages`, as an element of a 200 answer."""
     pk = endpoint.primary_key
-    if pk and items and items[0].get(pk):
-        element[pk] = items[0][pk]
+    element = {pk: item.get(pk) or ZERO_GUID} if pk else {}
+    element.update((k, v) for k, v in item.items() if k != pk)
+    if messages is not None:
+        if endpoint.key in spec.STATUS_ATTRIBUTE:
+            element["StatusAttributeString"] = "ERROR"
+        element["ValidationErrors"] = [{"Message": m} for m in messages]
     return element

@@ -5,8 +5,8 @@ Every Accounting API call goes through the same steps as at Xero: faults (when i
 bearer token (401), tenant (403), scope (401), rate limits (429), Accept (406), then the
 handler; the rate-limit headers ride on every answer.
 
-Without `Accept: application/json` Xero answers in XML; the sandbox speaks JSON only and
-answers 406 instead, so a client that forgets the header fails loudly.
+As at Xero, a request without `Accept` (or with `*/*` or an XML type) is answered in XML;
+`application/json` gets JSON; any other type gets 406.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from sandbox.accounting import AccountingApi, ApiError, dumps_any
 from sandbox.faults import Fault, Faults
 from sandbox.identity import AuthFailure, Identity
 from sandbox.limits import LimitConfig, Limiter
+from sandbox.wire import encode
+from sandbox.xml_wire import XML_TYPE, json_to_xml
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ TRANSPORT_KEY = "sandbox.transport"  # set by sandbox.server's protocol: lets fa
 JSON_TYPE = "application/json; charset=utf-8"
 WRITE_DELETE = ("Accounts", "Items", "LinkedTransactions", "TrackingCategories")
 ALLOCATABLE = ("CreditNotes", "Overpayments", "Prepayments")
+# paths Xero serves that its spec does not list, and the spec path they answer as
+PATH_ALIASES = {"organisations": "Organisation"}
+NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
 
 
 # -- request log ----------------------------------------------------------------------------------
@@ -233,6 +238,8 @@ def _record(
 def route_of(path: str) -> tuple[spec.Endpoint | None, str | None, str | None, str]:
     """(endpoint, record id, sub-resource, route template) for a path below /api.xro/2.0."""
     parts = [p for p in path.split("/") if p]
+    if parts:
+        parts[0] = PATH_ALIASES.get(parts[0].lower(), parts[0])
     if not parts:
         return None, None, None, path
     for size in (2, 1):
@@ -256,8 +263,19 @@ def route_of(path: str) -> tuple[spec.Endpoint | None, str | None, str | None, s
 
 
 def _error_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
-    content = b"" if body is None else json.dumps(body).encode()
-    return Response(content, status_code=status, media_type=JSON_TYPE, headers=headers)
+    if status == 404 and body is None:  # Xero's 404 is a line of text, not a JSON document
+        return Response(NOT_FOUND_TEXT, status_code=404, media_type="text/html", headers=headers)
+    return Response(encode(body), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def answer_format(accept: str) -> str | None:
+    """The answer format for an Accept header: "json", "xml", or None (406)."""
+    accept = accept.lower()
+    if "json" in accept:
+        return "json"
+    if not accept.strip() or "xml" in accept or "*/*" in accept or "application/*" in accept:
+        return "xml"
+    return None
 
 
 async def handle_api(runtime: Runtime, request: Request) -> Response:
@@ -320,25 +338,22 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
         release = True
         if "latency" in kinds:
             await asyncio.sleep(kinds["latency"].seconds)
-        if "json" not in request.headers.get("accept", "").lower():
+        answer_as = answer_format(request.headers.get("accept", ""))
+        if answer_as is None:
             raise ApiError(
                 406,
                 {
                     "Title": "Not Acceptable",
                     "Status": 406,
-                    "Detail": "The sandbox answers JSON only: send "
-                    "Accept: application/json (Xero would answer XML)",
+                    "Detail": "Xero answers application/json or XML",
                 },
             )
         if endpoint is None:
-            raise ApiError(
-                404, {"Title": "NotFound", "Status": 404, "Detail": f"No such resource: {path}"}
-            )
+            raise ApiError(404, None)
         status, body = await writes_extra.dispatch(
             runtime, request, tenant, endpoint, record_id, sub, _dispatch
         )
-        media_type = getattr(body, "mime_type", JSON_TYPE) if status != 204 else None
-        response = Response(body, status_code=status, media_type=media_type)
+        response = _answer(status, body, answer_as)
     except AuthFailure as exc:
         response = identity_module.unauthorized(exc.detail)
     except ApiError as exc:
@@ -363,6 +378,16 @@ async def handle_api(runtime: Runtime, request: Request) -> Response:
         response = TruncatedResponse(response, kinds["truncate"].mode)
         return _finish(runtime, request, route, path, tenant_id, response, started, "truncate")
     return _finish(runtime, request, route, path, tenant_id, response, started, None, problem)
+
+
+def _answer(status: int, body: bytes, answer_as: str) -> Response:
+    if status == 204:
+        return Response(body, status_code=204)
+    if hasattr(body, "mime_type"):  # an attachment's own bytes
+        return Response(body, status_code=status, media_type=body.mime_type)
+    if answer_as == "xml":
+        return Response(json_to_xml(body), status_code=status, media_type=XML_TYPE)
+    return Response(body, status_code=status, media_type=JSON_TYPE)
 
 
 def _finish(runtime, request, route, path, tenant_id, response, started, fault, problem=None):
@@ -415,7 +440,8 @@ async def _dispatch(
             raise ApiError(404, None)
         return 200, api.get_one(tenant, endpoint, record_id, dict(request.query_params))
     if method in ("PUT", "POST") and sub is None:
-        return api.write(tenant, method, endpoint, record_id, await request.body())
+        params = dict(request.query_params)
+        return api.write(tenant, method, endpoint, record_id, await request.body(), params)
     if method == "PUT" and sub == "Allocations" and endpoint.key in ALLOCATABLE and record_id:
         return api.allocate(tenant, endpoint, record_id, await request.body())
     if method == "DELETE" and sub is None and record_id and endpoint.key in WRITE_DELETE:

@@ -527,12 +527,15 @@ class Identity:
         return grant
 
     def expire_access_tokens(self, client_id: str | None = None) -> int:
-        """End every live access token (of one client); refresh tokens keep working."""
+        """Expire every live access token (of one client) as the clock would: the next call
+        gets Xero's `TokenExpired` 401; refresh tokens keep working."""
         count = 0
         with self.lock:
+            now = self.now()
             for grant in self.access.values():
-                if (client_id is None or grant.client_id == client_id) and not grant.revoked:
-                    grant.revoked = True
+                live = not grant.revoked and grant.expires_at > now
+                if live and (client_id is None or grant.client_id == client_id):
+                    grant.expires_at = now.replace(microsecond=0) - timedelta(seconds=1)
                     count += 1
         return count
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sandbox import wire
+from sandbox import generate, wire
+from sandbox.ledger import ACCOUNT_CLASS, CREDIT_KEYS, Ledger, bank_for, contact_ref
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ class Collection:
         return (stamp or EPOCH, record_id)
 
     def _encode(self, record_id: str, record: dict) -> bytes:
-        if wire.has_fine_units(record):
+        if wire.has_fine_units(self.name, record):
             self._fine.add(record_id)
         else:
             self._fine.discard(record_id)
@@ -318,7 +319,7 @@ class Tenant:
         self.profile = profile
         self._collections = {spec.name: Collection(spec, self) for spec in COLLECTION_SPECS}
         self.lock = threading.RLock()
-        # counters and lookups kept by the ledger (sandbox.generate.Ledger)
+        # counters and lookups kept by the ledger (sandbox.ledger.Ledger)
         self.ledger: object = None
 
     def __repr__(self) -> str:
@@ -418,8 +419,6 @@ class Sandbox:
         *,
         cache_wire: bool | int = True,
     ):
-        from sandbox.generate import generate_sandbox
-
         self.seed = seed
         self.scale = scale
         self.anchor = anchor or datetime.now(UTC).date()
@@ -433,7 +432,18 @@ class Sandbox:
         self._listeners: list[ChangeListener] = []
         self._listeners_lock = threading.Lock()
         self.tenants: list[Tenant] = []
-        generate_sandbox(self, tenants, scale, seed, self.anchor)
+        for plan in generate.tenant_plans(tenants, scale, seed):
+            tenant = Tenant(
+                self,
+                tenant_id=plan.tenant_id,
+                name=plan.name,
+                base_currency=plan.profile.base_currency,
+                timezone=plan.profile.timezone,
+                connection_id=plan.connection_id,
+                profile=plan.profile,
+            )
+            generate.fill_tenant(tenant, plan, self.anchor)
+            self.add_tenant(tenant)
         self._by_id = {t.tenant_id: t for t in self.tenants}
 
     def __repr__(self) -> str:
@@ -491,6 +501,7 @@ LINE_DOCUMENTS = (
     "RepeatingInvoices",
 )
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
+LINE_AMOUNT_TYPES = {"EXCLUSIVE": "Exclusive", "INCLUSIVE": "Inclusive", "NOTAX": "NoTax"}
 CREDIT_NOTE_TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
 CREDIT_COLLECTIONS = ("CreditNotes", "Overpayments", "Prepayments")
 VOIDABLE = (
@@ -545,7 +556,7 @@ INVOICE_EDITS = (
     "LineAmountTypes",
     "CurrencyCode",
 )
-CREDIT_NOTE_EDITS = ("Reference", "CreditNoteNumber", "SentToContact", "BrandingThemeID")
+CREDIT_NOTE_EDITS = ("Reference", "CreditNoteNumber", "BrandingThemeID")
 READ_ONLY_FIELDS = (
     "AmountDue",
     "AmountPaid",
@@ -566,10 +577,8 @@ READ_ONLY_FIELDS = (
 
 
 def _money(value: object) -> Decimal:
-    from sandbox.wire import parse_decimal
-
     try:
-        amount = parse_decimal(value)
+        amount = wire.parse_decimal(value)
     except ValueError as error:
         raise SandboxValidationError(str(error)) from None
     if amount is None:
@@ -578,21 +587,29 @@ def _money(value: object) -> Decimal:
 
 
 def _day(value: object, default: date | None = None) -> date | None:
-    from sandbox.wire import parse_date
-
     try:
-        parsed = parse_date(value)
+        parsed = wire.parse_date(value)
     except ValueError as error:
         raise SandboxValidationError(str(error)) from None
     return parsed if parsed is not None else default
+
+
+def _typed_dates(record: dict) -> dict:
+    """A request's top-level dates and timestamps as date and datetime values."""
+    for key in wire.DATE_FIELDS.intersection(record):
+        record[key] = _day(record[key])
+    for key in wire.DATETIME_FIELDS.intersection(record):
+        try:
+            record[key] = wire.parse_datetime(record[key])
+        except ValueError as error:
+            raise SandboxValidationError(str(error)) from None
+    return record
 
 
 class Operations:
     """One write against one tenant (the caller holds the tenant's lock)."""
 
     def __init__(self, tenant: Tenant):
-        from sandbox.generate import Ledger
-
         self.tenant = tenant
         self.ledger: Ledger = tenant.ledger  # type: ignore[assignment]
         self.now = tenant.sandbox.clock.now()
@@ -676,6 +693,8 @@ class Operations:
                 raise SandboxValidationError(
                     f"Account code '{code}' is not a valid code for this document."
                 )
+            if code and not spec.get("TaxType"):  # Xero falls back to the account's tax type
+                spec["TaxType"] = self.ledger.accounts_by_code[code].get("TaxType")
             specs.append(spec)
         return specs
 
@@ -742,29 +761,32 @@ class Operations:
 
     def create_generic(self, collection: str, payload: dict) -> dict:
         spec = SPECS_BY_NAME[collection]
-        record = dict(payload)
+        record = _typed_dates(dict(payload))
         if spec.primary_key and not record.get(spec.primary_key):
             record[spec.primary_key] = self.ledger.new_id()
         if spec.timestamp == "CreatedDateUTC":
             record.setdefault("CreatedDateUTC", self.now)
         if collection in LINE_DOCUMENTS and "LineItems" in record:
-            self.recompute_lines(record)
+            self.recompute_lines(collection, record)
         return self.save(collection, record, "CREATE")
 
     def update_generic(self, collection: str, record_id: str, changes: dict) -> dict:
         record = self.load(collection, record_id)
         spec = SPECS_BY_NAME[collection]
-        for key, value in changes.items():
+        for key, value in _typed_dates(dict(changes)).items():
             if key == spec.primary_key or key in READ_ONLY_FIELDS:
                 continue
             record[key] = value
         if collection in LINE_DOCUMENTS and "LineItems" in changes:
-            self.recompute_lines(record)
+            self.recompute_lines(collection, record)
         return self.save(collection, record, "UPDATE")
 
-    def recompute_lines(self, record: dict) -> None:
-        line_amount_types = record.get("LineAmountTypes") or "Exclusive"
-        record["LineAmountTypes"] = line_amount_types
+    def recompute_lines(self, collection: str, record: dict) -> None:
+        given = str(record.get("LineAmountTypes") or "Exclusive")
+        line_amount_types = LINE_AMOUNT_TYPES.get(given.upper(), given)
+        # Quotes spell the same values in capitals (the spec's QuoteLineAmountTypes)
+        upper = collection == "Quotes"
+        record["LineAmountTypes"] = line_amount_types.upper() if upper else line_amount_types
         self.ledger.set_lines(record, self.line_specs(record.get("LineItems")), line_amount_types)
 
     # contacts
@@ -929,8 +951,6 @@ class Operations:
         if editing_lines and posted:
             self.ledger.post_invoice(invoice, self.now, reverse=True)
         if "Contact" in changes:
-            from sandbox.generate import contact_ref
-
             invoice["Contact"] = contact_ref(self.find_contact(changes["Contact"]))
         for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
             if key in changes:
@@ -1102,9 +1122,7 @@ class Operations:
             )
         bank = self.find_account(account, bank=True) if account else None
         if bank is None:
-            from sandbox.generate import _bank_for
-
-            bank = _bank_for(self.ledger, target["CurrencyCode"])
+            bank = bank_for(self.ledger, target["CurrencyCode"])
         payment = self.ledger.apply_payment(
             target,
             kind,
@@ -1131,8 +1149,6 @@ class Operations:
 
     # accounts and items
     def create_accounts(self, payload: dict) -> dict:
-        from sandbox.generate import ACCOUNT_CLASS
-
         code = (payload.get("Code") or "").strip()
         kind = payload.get("Type")
         if kind not in ACCOUNT_CLASS:
@@ -1498,8 +1514,6 @@ class Operations:
     def allocate(
         self, credit_collection: str, credit_id: str, invoice_id: str, amount: Decimal, day
     ) -> dict:
-        from sandbox.generate import CREDIT_KEYS
-
         if credit_collection not in CREDIT_COLLECTIONS:
             raise SandboxValidationError(f"{credit_collection} cannot be allocated")
         credit = self.load(credit_collection, credit_id)

@@ -1,8 +1,8 @@
 """What the sandbox knows about each Accounting API collection, as one table of data.
 
 Every row mirrors the official OpenAPI spec (xero_accounting.yaml): path, envelope key, primary
-key, which query parameters the collection honours, whether its envelope carries `pagination`
-and `Warnings`, and the read scope it needs.
+key, which query parameters the collection honours, whether its envelope carries `pagination`,
+and the read scope it needs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ class Endpoint:
     page: bool = False  # honours `page`
     page_size: bool = False  # honours `pageSize` (else a page holds 100)
     pagination: bool = False  # envelope has a `pagination` object
-    warnings: bool = False  # envelope has `Warnings`
     where: bool = False  # honours `where`
     order: bool = False  # honours `order`
     unitdp: bool = False  # honours `unitdp`
@@ -42,7 +41,7 @@ class Endpoint:
 _TX = "accounting.transactions.read"
 _SET = "accounting.settings.read"
 _CON = "accounting.contacts.read"
-_PAGED = {"ims": True, "page": True, "page_size": True, "pagination": True, "warnings": True}
+_PAGED = {"ims": True, "page": True, "page_size": True, "pagination": True}
 _LISTED = {"where": True, "order": True}
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -114,7 +113,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "JournalID",
         "accounting.journals.read",
         ims=True,
-        warnings=True,
         alt_key="JournalNumber",
     ),
     Endpoint(
@@ -256,6 +254,26 @@ SUMMARY_DROPS = {
     ),
 }
 BY_PATH = {e.path.lower(): e for e in ENDPOINTS}
+
+# by-id reads expand these nested references to the whole record, as the spec's by-id
+# examples show: envelope key -> ((field, the collection it refers to), ...)
+_CONTACT = (("Contact", "Contacts"),)
+EXPANDED_BY_ID: dict[str, tuple[tuple[str, str], ...]] = {
+    "Invoices": _CONTACT,
+    "CreditNotes": _CONTACT,
+    "BankTransactions": _CONTACT,
+    "Overpayments": _CONTACT,
+    "Prepayments": _CONTACT,
+    "PurchaseOrders": _CONTACT,
+    "Quotes": _CONTACT,
+    "Receipts": _CONTACT,
+    "Payments": (("Invoice", "Invoices"),),
+}
+
+# write answers that carry StatusAttributeString ("OK", or "ERROR" on a refused element)
+STATUS_ATTRIBUTE = frozenset(
+    {"BankTransactions", "CreditNotes", "ExpenseClaims", "Invoices", "PurchaseOrders", "Quotes"}
+)
 
 # Read scopes of the 2026 granular model that also grant a broad read scope.
 GRANULAR_SCOPES = {

@@ -2,11 +2,12 @@
 
 - Dates (x-is-msdate) go out as midnight UTC `/Date(1539993600000+0000)/`; timestamps
   (x-is-msdate-time) as `/Date(1573755038314+0000)/`, or `/Date(1573755038314)/` for the fields
-  where Xero itself leaves the offset out (see NO_OFFSET_FIELDS), so clients meet both forms.
+  where the spec's examples leave the offset out (see NO_OFFSET_FIELDS), so clients meet both.
 - Money goes out exactly as stored (Decimal, fixed point, never through float).
 - The `*String` siblings Xero sends (DateString, DueDateString, UpdatedDateUTCString, ...) are
-  added next to their field.
-- Without `unitdp=4`, UnitAmount/UnitPrice are rounded to 2 decimal places, as Xero does.
+  added next to their field, and the fields Xero derives from others (see DERIVED_FIELDS).
+- Without `unitdp=4`, UnitAmount/UnitPrice are rounded to 2 decimal places, as Xero does,
+  except on Quotes, PurchaseOrders and Items, which always carry 4 (see FOUR_DP_UNITS).
 """
 
 from __future__ import annotations
@@ -27,28 +28,46 @@ CENT = Decimal("0.01")
 # timestamps: ISO with "Z")
 STRING_SIBLINGS: dict[str, tuple[str, ...]] = {
     "Invoices": ("Date", "DueDate", "UpdatedDateUTC"),
-    "CreditNotes": ("Date", "DueDate", "UpdatedDateUTC"),
+    "CreditNotes": ("Date", "UpdatedDateUTC"),
     "Payments": ("UpdatedDateUTC",),
-    "Overpayments": ("UpdatedDateUTC",),
-    "Prepayments": ("UpdatedDateUTC",),
+    "Overpayments": ("Date", "UpdatedDateUTC"),
+    "Prepayments": ("Date", "UpdatedDateUTC"),
     "BatchPayments": ("Date",),
     "Quotes": ("Date", "ExpiryDate"),
+    "BankTransactions": ("Date",),
+    "BankTransfers": ("Date", "CreatedDateUTC"),
+    "PurchaseOrders": ("Date", "DeliveryDate", "ExpectedArrivalDate"),
 }
-# (envelope key, top-level field) written as /Date(ms)/ without the offset, as Xero does there
+# (envelope key, top-level field) written as /Date(ms)/ without the offset, as the spec's
+# examples write them
 NO_OFFSET_FIELDS: frozenset[tuple[str, str]] = frozenset(
     {
-        ("Journals", "CreatedDateUTC"),
         ("Organisations", "CreatedDateUTC"),
-        ("BrandingThemes", "CreatedDateUTC"),
-        ("BankTransfers", "CreatedDateUTC"),
-        ("Users", "UpdatedDateUTC"),
-        ("Budgets", "UpdatedDateUTC"),
+        ("Quotes", "Date"),
+        ("Quotes", "ExpiryDate"),
+        ("Quotes", "UpdatedDateUTC"),
     }
 )
+# collections whose unit prices Xero always writes with 4 decimals (no unitdp parameter)
+FOUR_DP_UNITS = frozenset({"Quotes", "PurchaseOrders", "Items"})
+# fields Xero sends that repeat another one: envelope key -> (field, the field it copies)
+ID_COPIES: dict[str, tuple[str, str]] = {
+    "CreditNotes": ("ID", "CreditNoteID"),
+    "Overpayments": ("ID", "OverpaymentID"),
+    "Prepayments": ("ID", "PrepaymentID"),
+    "Receipts": ("ID", "ReceiptID"),
+}
+# fields Xero always sends with the same value, unless the record holds its own
+DERIVED_FIELDS: dict[str, dict[str, Any]] = {
+    "PurchaseOrders": {"Type": "PURCHASEORDER", "HasErrors": False, "IsDiscounted": False},
+    "ContactGroups": {"HasValidationErrors": False},
+    "Budgets": {"Status": "ACTIVE"},
+}
 NO_OFFSET_BY_COLLECTION: dict[str, tuple[str, ...]] = {}
 for _collection, _field in sorted(NO_OFFSET_FIELDS):
     NO_OFFSET_BY_COLLECTION[_collection] = (*NO_OFFSET_BY_COLLECTION.get(_collection, ()), _field)
 UNIT_FIELDS = ("UnitAmount", "UnitPrice")
+UNIT4 = Decimal("0.0001")
 LINE_FIELDS = ("LineItems",)
 DETAIL_FIELDS = ("SalesDetails", "PurchaseDetails")
 
@@ -175,22 +194,49 @@ def encode(value: Any) -> bytes:
     return _finish(_encoder.encode(value))
 
 
-def _round_units(container: dict) -> dict:
+def _round_units(container: dict, places: Decimal = CENT) -> dict:
     copy = dict(container)
     for field in UNIT_FIELDS:
         amount = copy.get(field)
-        if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:
-            copy[field] = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+        if isinstance(amount, Decimal) and (places == UNIT4 or amount.as_tuple().exponent < -2):
+            copy[field] = amount.quantize(places, rounding=ROUND_HALF_UP)
     return copy
 
 
+def _with_units(record: dict, places: Decimal) -> dict:
+    out = dict(record)
+    for key in LINE_FIELDS:
+        if out.get(key):
+            out[key] = [_round_units(line, places) for line in out[key]]
+    for key in DETAIL_FIELDS:
+        if out.get(key):
+            out[key] = _round_units(out[key], places)
+    return out
+
+
+def _with_derived(collection: str, record: dict) -> dict:
+    copy = ID_COPIES.get(collection)
+    constants = DERIVED_FIELDS.get(collection)
+    if copy is None and constants is None:
+        return record
+    out = {**(constants or {}), **record}
+    if copy is not None and record.get(copy[1]):
+        out[copy[0]] = record[copy[1]]
+    return out
+
+
 def wire_shape(collection: str, record: dict, *, unitdp: int | None = None) -> dict:
-    """The record as Xero sends it, before encoding: *String siblings, the date form of each
-    top-level timestamp, UnitAmount rounding unless unitdp=4."""
+    """The record as Xero sends it, before encoding: derived fields, *String siblings, the
+    date form of each top-level timestamp, unit prices at 2 decimals unless unitdp=4 (at 4 on
+    the collections of FOUR_DP_UNITS)."""
+    record = _with_derived(collection, record)
+    if collection in FOUR_DP_UNITS:
+        record = _with_units(record, UNIT4)
+    elif unitdp != 4 and has_fine_units(collection, record):
+        record = _with_units(record, CENT)
     siblings = STRING_SIBLINGS.get(collection, ())
     no_offset = NO_OFFSET_BY_COLLECTION.get(collection, ())
-    round_units = unitdp != 4 and has_fine_units(record)
-    if not (siblings or no_offset or round_units):
+    if not (siblings or no_offset):
         return record
     if siblings:
         out: dict[str, Any] = {}
@@ -206,15 +252,8 @@ def wire_shape(collection: str, record: dict, *, unitdp: int | None = None) -> d
         out = dict(record)
     for key in no_offset:
         value = out.get(key)
-        if isinstance(value, datetime):
+        if isinstance(value, date):
             out[key] = ms_date(value, offset=False)
-    if round_units:
-        for key in LINE_FIELDS:
-            if out.get(key):
-                out[key] = [_round_units(line) for line in out[key]]
-        for key in DETAIL_FIELDS:
-            if out.get(key):
-                out[key] = _round_units(out[key])
     return out
 
 
@@ -231,7 +270,6 @@ def dumps_envelope(
     pagination: dict | None = None,
     now: datetime | None = None,
     response_id: str | None = None,
-    warnings: list | None = None,
 ) -> bytes:
     """`{"Id":..,"Status":"OK","ProviderName":..,"DateTimeUTC":..,[pagination,]<collection>:[..]}`.
 
@@ -247,8 +285,6 @@ def dumps_envelope(
     }
     if pagination is not None:
         head["pagination"] = pagination
-    if warnings:
-        head["Warnings"] = warnings
     parts = [
         item if isinstance(item, bytes) else dumps_record(collection, item, unitdp=unitdp)
         for item in records
@@ -323,8 +359,10 @@ def loads_record(data: bytes) -> dict:
     return _decoder.decode(data.decode("utf-8"))
 
 
-def has_fine_units(record: dict) -> bool:
+def has_fine_units(collection: str, record: dict) -> bool:
     """Whether a unit amount has more than 2 decimals (then unitdp=4 changes the wire form)."""
+    if collection in FOUR_DP_UNITS:
+        return False
     for line in record.get("LineItems") or ():
         amount = line.get("UnitAmount")
         if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:

@@ -49,6 +49,22 @@ ITEM_SCHEMAS = {
     "Users": "User",
 }
 
+# fields Xero sends (the spec's examples and singer's live-API test show them) that the
+# spec's schemas leave out
+SENT_BUT_NOT_IN_SCHEMA = frozenset(
+    {
+        "Budgets.Status",
+        "ContactGroups.HasValidationErrors",
+        "CreditNotes.ID",
+        "Overpayments.ID",
+        "Prepayments.ID",
+        "Receipts.ID",
+        "PurchaseOrders.HasErrors",
+        "PurchaseOrders.IsDiscounted",
+        "PurchaseOrders.Type",
+    }
+)
+
 
 @pytest.fixture(scope="module")
 def schemas() -> dict:
@@ -82,6 +98,8 @@ def check(schemas: dict, schema: dict, value, path: str, problems: list[str]) ->
         for key, item in value.items():
             if key in properties:
                 check(schemas, properties[key], item, f"{path}.{key}", problems)
+            elif f"{path}.{key}" in SENT_BUT_NOT_IN_SCHEMA:
+                continue
             elif not (key.endswith("String") and key[: -len("String")] in properties):
                 problems.append(f"{path}.{key}: not in the schema")
     elif isinstance(value, list):

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import yaml
 
-from sandbox import wire
+from sandbox import spec, wire
 from sandbox.model import COLLECTION_NAMES, Sandbox
 
 ANCHOR = date(2026, 10, 31)
@@ -21,15 +22,36 @@ def sb() -> Sandbox:
     return Sandbox(tenants=2, scale="small", seed=11, anchor=ANCHOR)
 
 
-def test_dates_come_in_both_ms_json_forms(sb):
-    forms = {b"+0000": 0, b"": 0}
+def _example_date_forms() -> dict[tuple[str, str], bool]:
+    """(collection, top-level field) -> whether the spec's GET examples write its MS-JSON date
+    with an offset (the spec read as text, so the forms survive)."""
+    with (spec.openapi_dir() / "xero_accounting.yaml").open(encoding="utf-8") as handle:
+        document = yaml.load(handle, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+    forms = {}
+    for operations in document["paths"].values():
+        responses = (operations.get("get") or {}).get("responses", {})
+        example = responses.get("200", {}).get("content", {}).get("application/json", {})
+        for key, records in (example.get("example") or {}).items():
+            for record in records if isinstance(records, list) else ():
+                for field, value in record.items() if isinstance(record, dict) else ():
+                    if isinstance(value, str) and value.startswith("/Date("):
+                        forms[(key, field)] = "+" in value
+    return forms
+
+
+def test_dates_take_the_form_of_the_spec_examples(sb):
+    forms = _example_date_forms()
+    assert forms[("Quotes", "Date")] is False and forms[("Journals", "CreatedDateUTC")] is True
+    seen = {True: 0, False: 0}
     for tenant in sb.tenants:
         for name in COLLECTION_NAMES:
             coll = tenant.collection(name)
             for record_id in coll.ids():
-                for match in MS_DATE.finditer(coll.wire_bytes(record_id)):
-                    forms[match.group(2) or b""] += 1
-    assert forms[b"+0000"] > 100 and forms[b""] > 100
+                for field, value in json.loads(coll.wire_bytes(record_id)).items():
+                    if (name, field) in forms and isinstance(value, str):
+                        assert ("+0000" in value) is forms[(name, field)], (name, field, value)
+                        seen[forms[(name, field)]] += 1
+    assert seen[True] > 100 and seen[False] > 10
 
 
 def test_date_fields_are_midnight_utc_and_timestamps_keep_milliseconds():
@@ -43,10 +65,9 @@ def test_date_fields_are_midnight_utc_and_timestamps_keep_milliseconds():
     assert data["UpdatedDateUTC"] == "/Date(1573755038314+0000)/"
     assert data["UpdatedDateUTCString"] == "2019-11-14T18:10:38Z"
     assert list(data) == ["DateString", "Date", "UpdatedDateUTC", "UpdatedDateUTCString"]
-    journal = json.loads(
-        wire.dumps_record("Journals", {"CreatedDateUTC": record["UpdatedDateUTC"]})
-    )
-    assert journal["CreatedDateUTC"] == "/Date(1573755038314)/"
+    quote = json.loads(wire.dumps_record("Quotes", record))
+    assert quote["Date"] == "/Date(1573689600000)/"
+    assert quote["UpdatedDateUTC"] == "/Date(1573755038314)/"
 
 
 def test_parsing_dates_back():

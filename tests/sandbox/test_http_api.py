@@ -233,7 +233,7 @@ def test_every_other_tenant_has_its_own_data(open_xero):
     assert (one["Name"], two["Name"]) == (first.name, second.name)
 
 
-def test_requests_without_credentials_tenant_or_json_are_refused(open_xero):
+def test_requests_without_credentials_tenant_or_a_servable_type_are_refused(open_xero):
     http, path = open_xero.http, "/api.xro/2.0/Invoices"
     missing = http.get(
         path, headers={"Accept": "application/json", "xero-tenant-id": open_xero.tenant_id}
@@ -246,8 +246,8 @@ def test_requests_without_credentials_tenant_or_json_are_refused(open_xero):
     no_tenant = open_xero.headers()
     del no_tenant["xero-tenant-id"]
     assert http.get(path, headers=no_tenant).status_code == 403
-    xml = http.get(path, headers=open_xero.headers(Accept="*/*"))
-    assert xml.status_code == 406
+    csv = http.get(path, headers=open_xero.headers(Accept="text/csv"))
+    assert csv.status_code == 406
 
 
 def test_expired_access_token_is_refused_with_token_expired(xero):
