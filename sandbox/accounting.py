@@ -16,12 +16,12 @@ import uuid
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
 from sandbox import spec
 from sandbox.spec import Endpoint
-from sandbox.wire import ms_date, parse_date
+from sandbox.wire import CENT, ms_date, parse_date
 
 PROVIDER_NAME = "Xero Sandbox"
 _CACHED_QUERIES = 8
@@ -721,7 +721,8 @@ class AccountingApi:
         parts = []
         for item in self._items(endpoint, body):
             try:
-                record = self._write_one(tenant, method, endpoint, record_id, item)
+                rounded = _unit_amounts_rounded(item, unitdp)
+                record = self._write_one(tenant, method, endpoint, record_id, rounded)
             except SandboxValidationError as exc:
                 if summarize:
                     raise validation_error(
@@ -925,6 +926,20 @@ def _is_guid(value: str) -> bool:
     return True
 
 
+def _unit_amounts_rounded(item: dict, unitdp: int | None) -> dict:
+    """Xero keeps 4 decimals of a line's UnitAmount only when the write asks for unitdp=4."""
+    lines = item.get("LineItems")
+    if unitdp == 4 or not isinstance(lines, list):
+        return item
+    rounded = []
+    for line in lines:
+        amount = line.get("UnitAmount") if isinstance(line, dict) else None
+        if isinstance(amount, Decimal | int | float):
+            line = {**line, "UnitAmount": Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)}
+        rounded.append(line)
+    return {**item, "LineItems": rounded}
+
+
 def _element(endpoint: Endpoint, item: dict, messages: list[str] | None = None) -> dict:
     """A refused element as Xero echoes it: the submitted fields under the primary key (the
     zero GUID when none was sent); with `messages`, as an element of a 200 answer."""
@@ -933,6 +948,7 @@ def _element(endpoint: Endpoint, item: dict, messages: list[str] | None = None) 
     element.update((k, v) for k, v in item.items() if k != pk)
     if messages is not None:
         if endpoint.key in spec.STATUS_ATTRIBUTE:
+            element["HasErrors"] = True
             element["StatusAttributeString"] = "ERROR"
         element["ValidationErrors"] = [{"Message": m} for m in messages]
     return element

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sandbox.accounting import ApiError, dumps_any, not_found, validation_error
 
@@ -120,9 +120,6 @@ async def dispatch(runtime, request, tenant, endpoint, record_id, sub, fallback)
 async def _answer(runtime, request, tenant, endpoint, record_id, sub, fallback):
     method = request.method
     params = {k.lower(): v for k, v in request.query_params.items()}
-    if sub is None and method in WRITE_METHODS:
-        body = await request.body()
-        return write_collection(runtime.api, tenant, method, endpoint, record_id, body, params)
     if sub is None or record_id is None:
         return await fallback(runtime, request, tenant, endpoint, record_id, sub)
     head, _, name = sub.partition("/")
@@ -136,75 +133,6 @@ async def _answer(runtime, request, tenant, endpoint, record_id, sub, fallback):
                    request.headers.get("content-type") or "application/octet-stream",
                    request.headers.get("contenttype"))  # fmt: skip
     return handler(call)
-
-
-# -- collection writes ----------------------------------------------------------------------------
-def write_collection(api, tenant, method, endpoint, record_id, body, params) -> tuple[int, bytes]:
-    """PUT/POST on a collection: every element written in turn. With summarizeErrors=false a
-    rejected element comes back in place with its ValidationErrors (200); otherwise the first
-    rejection is a 400. The answer honours unitdp=4."""
-    from sandbox.model import RecordNotFoundError, SandboxValidationError
-
-    unitdp = 4 if params.get("unitdp") == "4" else None
-    summarize = params.get("summarizeerrors", "true").lower() != "false"
-    items = [prepare_item(tenant, item, unitdp) for item in api._items(endpoint, body)]
-    parts, written = [], []
-    for item in items:
-        try:
-            record = api._write_one(tenant, method, endpoint, record_id, item)
-        except SandboxValidationError as exc:
-            if summarize:
-                raise validation_error(*exc.messages, element=_pk_of(endpoint, item)) from None
-            parts.append(dumps_any(_rejected(item, exc.messages)))
-            continue
-        except RecordNotFoundError:
-            raise not_found() from None
-        record_key = str(record.get(endpoint.primary_key, ""))
-        written.append(record_key)
-        collection = tenant.collection(endpoint.key)
-        in_store = collection.get(record_key) is not None
-        parts.append(
-            collection.wire_bytes(record_key, unitdp)
-            if in_store
-            else api.wire.dumps_record(endpoint.key, record, unitdp=unitdp)
-        )
-    api._touch(tenant, endpoint.key, written)
-    return 200, api.envelope(endpoint, parts)
-
-
-def prepare_item(tenant, item: dict, unitdp: int | None) -> dict:
-    """What Xero does to lines before saving: a line without a TaxType takes its account's,
-    and without unitdp=4 unit amounts are rounded to 2 decimals."""
-    lines = item.get("LineItems")
-    if not isinstance(lines, list):
-        return item
-    accounts = getattr(tenant.ledger, "accounts_by_code", {}) or {}
-    prepared = []
-    for line in lines:
-        line = dict(line) if isinstance(line, dict) else line
-        if isinstance(line, dict):
-            account = accounts.get(str(line.get("AccountCode") or ""))
-            if not line.get("TaxType") and account and account.get("TaxType"):
-                line["TaxType"] = account["TaxType"]
-            amount = line.get("UnitAmount")
-            if unitdp != 4 and isinstance(amount, (Decimal, int, float)):
-                line["UnitAmount"] = Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP)
-        prepared.append(line)
-    return {**item, "LineItems": prepared}
-
-
-def _rejected(item: dict, messages) -> dict:
-    return {
-        **item,
-        "HasErrors": True,
-        "StatusAttributeString": "ERROR",
-        "ValidationErrors": [{"Message": m} for m in messages],
-    }
-
-
-def _pk_of(endpoint, item: dict) -> dict:
-    pk = endpoint.primary_key
-    return {pk: item[pk]} if pk and item.get(pk) else {}
 
 
 # -- sub-resources --------------------------------------------------------------------------------
