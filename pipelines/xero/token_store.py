@@ -21,8 +21,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from pipelines.destination import parse_postgres_url
 from pipelines.errors import ConfigurationError
 
 TABLE = "xero_warehouse_tokens"
@@ -214,16 +215,11 @@ class PostgresTokenStore(TokenStore):
     `?schema=NAME` query parameter puts it in another schema."""
 
     def __init__(self, url: str):
-        parts = urlsplit(url)
-        query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
-        self._schema = query.pop("schema", None)
-        self._dsn = urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in query.items())))
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        if parts.username:
-            netloc = f"{parts.username}@{netloc}"
-        self.location = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        parsed = parse_postgres_url(url, what="XERO_TOKEN_STORE")
+        self._schema = parsed.param("schema")
+        self._dsn = parsed.dsn(drop=("schema",))
+        self._redact = parsed.redact
+        self.location = parsed.shown
         self._table = f'"{self._schema}".{TABLE}' if self._schema else TABLE
         self._ready = False
 
@@ -235,7 +231,7 @@ class PostgresTokenStore(TokenStore):
         except psycopg2.OperationalError as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigurationError(
-                f"cannot reach the token store {self.location}: {message}"
+                f"cannot reach the token store {self.location}: {self._redact(message)}"
             ) from None
         if not self._ready:
             self._create_table(connection)

@@ -79,7 +79,7 @@ def test_store_location_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XERO_TOKEN_STORE", "postgresql://u:pw@db.example:5433/warehouse?schema=s")
     store = token_store_from_env()
     assert isinstance(store, PostgresTokenStore)
-    assert store.location == "postgresql://u@db.example:5433/warehouse"  # no password
+    assert store.location == "postgresql://u:***@db.example:5433/warehouse"  # no password
     assert "pw" not in repr(store)
     monkeypatch.setenv("XERO_TOKEN_STORE", "redis://x")
     with pytest.raises(ConfigurationError):
