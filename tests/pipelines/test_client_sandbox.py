@@ -331,3 +331,40 @@ def test_list_connections_lists_every_tenant(auth, server):
     connections = list_connections(auth)
     assert {c["tenantId"] for c in connections} == {t.tenant_id for t in server.sandbox.tenants}
     assert all(c["tenantType"] == "ORGANISATION" for c in connections)
+
+
+def _refresh_in_another_process(rejected: str) -> None:
+    """A sibling `sync` on the same token store rotates the token (a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pipelines.xero.auth import auth_from_env; "
+        "auth = auth_from_env(); auth.access_token(rejected=sys.argv[1]); "
+        "assert auth.refreshes == 1"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, rejected], check=True, env=dict(os.environ), timeout=60
+    )
+
+
+def test_a_dead_token_borrowed_from_the_store_earns_a_refresh_of_our_own(auth, client, server):
+    client.get("/Currencies")
+    ours = auth.access_token()
+    _refresh_in_another_process(rejected=ours)
+    server.identity.expire_access_tokens()  # ours and the sibling's stored one both die
+    assert "Currencies" in client.get("/Currencies")
+    assert auth.refreshes == 2  # the first grant, then one of our own after the borrowed 401
+    assert server.log.count(route="/Currencies", status=401) == 2  # ours, then the borrowed one
+
+
+def test_a_401_right_after_our_own_refresh_asks_for_a_login(auth, client, server, tenant):
+    client.get("/Currencies")
+    before = auth.refreshes
+    server.faults.add("expire_token", count=2, tenant_id=tenant.tenant_id)
+    with pytest.raises(XeroAuthError) as raised:
+        client.get("/Currencies")
+    assert auth.refreshes == before + 1  # no second refresh on a token we just got
+    message = str(raised.value)
+    assert "401" in message and "xero-warehouse auth login" in message and "\n" not in message
