@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sandbox_fixtures import SANDBOX_TIME_SCALE, sandbox, sandbox_server  # noqa: F401
 
+from pipelines.errors import ConfigurationError
 from pipelines.xero.auth import XeroAuth, auth_from_env
 from pipelines.xero.client import (
     XeroAuthError,
@@ -368,3 +369,32 @@ def test_a_401_right_after_our_own_refresh_asks_for_a_login(auth, client, server
     assert auth.refreshes == before + 1  # no second refresh on a token we just got
     message = str(raised.value)
     assert "401" in message and "xero-warehouse auth login" in message and "\n" not in message
+
+
+def test_a_long_429_burst_is_waited_out_whatever_the_count(client, tenant, server):
+    """45 short 429s in a row (the attack's burst) add up to far less than the time budget."""
+    server.faults.add(
+        "rate_limit", count=45, problem="minute", seconds=1, tenant_id=tenant.tenant_id
+    )
+    assert "Accounts" in client.get("/Accounts")
+    assert client.stats.throttled == 45 == api_calls(server, tenant.tenant_id, status=429)
+
+
+def test_429s_stop_at_the_configured_total_wait(auth, tenant, server, monkeypatch):
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT", "120")  # 2 s of real time at scale 60
+    server.faults.add(
+        "rate_limit", count=None, problem="minute", seconds=10, tenant_id=tenant.tenant_id
+    )
+    with XeroClient(auth, tenant.tenant_id) as xero, pytest.raises(XeroError) as raised:
+        xero.get("/Accounts")
+    message = str(raised.value)
+    assert "kept rate-limiting GET /Accounts" in message and "XERO_RATE_LIMIT_MAX_WAIT" in message
+    assert raised.value.status_code == 429 and "\n" not in message
+    # each wait is 10 Xero-seconds: the budget of 120 allows about a dozen, never 20 or more
+    assert 2 <= api_calls(server, tenant.tenant_id, status=429) < 20
+
+
+def test_a_bad_max_wait_setting_is_one_line(auth, tenant, server, monkeypatch):
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT", "ten minutes")
+    with pytest.raises(ConfigurationError, match="XERO_RATE_LIMIT_MAX_WAIT must be a number"):
+        XeroClient(auth, tenant.tenant_id)
