@@ -114,7 +114,7 @@ def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
     try:
         body = response.json()
     except ValueError:
-        body = {}
+        body = None
     if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
         return body
     error = body.get("error") if isinstance(body, dict) else None
@@ -133,8 +133,23 @@ def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
             "this Xero app may not use client credentials (unauthorized_client): only custom "
             f"connections can; for a web app, {LOGIN_HINT}"
         )
+    if response.status_code == 200 or not isinstance(body, dict):
+        raise XeroAuthError(
+            f"could not get a Xero access token ({grant}): {url} answered HTTP "
+            f"{response.status_code} with {_token_body_kind(response, body)}, not a token; "
+            "is XERO_IDENTITY_URL right, or is a proxy answering?"
+        )
     reason = error or f"HTTP {response.status_code}"
     raise XeroAuthError(f"Xero refused the token request ({grant}) at {url}: {reason}")
+
+
+def _token_body_kind(response: httpx.Response, body: object) -> str:
+    if isinstance(body, dict):
+        return "JSON without an access_token"
+    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    if "html" in content_type or response.content.lstrip()[:1] == b"<":
+        return f"an HTML page ({len(response.content)} bytes)"
+    return f"a body that is not a JSON object ({len(response.content)} bytes)"
 
 
 def stored_from_response(

@@ -34,6 +34,7 @@ Exceptions (all one line, never holding a token):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -370,6 +371,7 @@ class XeroClient:
         body = self._request(path, params, headers)
         if not isinstance(body, dict):
             raise XeroError(f"Xero returned a {type(body).__name__} for GET {path}, not an object")
+        _check_records(path, body)
         return body
 
     def get_concurrently(
@@ -487,7 +489,7 @@ class XeroClient:
             try:
                 return json.loads(response.content, parse_float=Decimal)
             except ValueError:
-                raise _Retry(f"unreadable JSON body ({len(response.content)} bytes)") from None
+                raise _Retry(_unreadable_body(response)) from None
         if status == 304:
             return {}
         if status == 429:
@@ -571,6 +573,48 @@ class XeroClient:
 
     def _for_tenant(self) -> str:
         return f" for tenant {self.tenant_id}" if self.tenant_id else ""
+
+
+@functools.cache
+def _envelopes_by_path() -> dict[str, str]:
+    from pipelines.xero.settings import COLLECTIONS
+
+    return {c.path.lower(): c.envelope for c in COLLECTIONS}
+
+
+def _check_records(path: str, body: dict) -> None:
+    """A collection's envelope must hold a list of records (or nothing) under its key."""
+    base = path.split("?", 1)[0].rstrip("/").lower()
+    envelopes = _envelopes_by_path()
+    key = envelopes.get(base) or envelopes.get(base.rsplit("/", 1)[0])  # also GET {path}/{id}
+    records = body.get(key) if key else None
+    if records is None or (
+        isinstance(records, list) and all(isinstance(r, dict) for r in records)
+    ):
+        return
+    raise XeroError(
+        f"Xero's answer to GET {path} holds {_kind(records)} under {key!r}, not a list of "
+        "records; is XERO_API_URL right, or is a proxy rewriting answers?"
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list of " + ", ".join(sorted({type(v).__name__ for v in value}))
+    return f"a {type(value).__name__}"
+
+
+def _unreadable_body(response: httpx.Response) -> str:
+    """Why a 200 body could not be parsed, naming an HTML page (a proxy, a login or error
+    page, a wrong URL) as such."""
+    size = len(response.content)
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    if "html" in kind or response.content.lstrip()[:1] == b"<":
+        return (
+            f"an HTML page ({kind or 'no content type'}, {size} bytes) where JSON was "
+            "expected; is XERO_API_URL right, or is a proxy answering?"
+        )
+    return f"unreadable JSON body ({size} bytes)"
 
 
 def _describe_exception(exc: Exception) -> str:
