@@ -101,7 +101,9 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
             outcome, result = warehouse.apply_webhook_events(tenant_id, display)
             if outcome is not None and outcome.error:
                 raise dg.Failure(
-                    description=f"webhook sync of tenant {tenant_id} failed: {outcome.error}"
+                    description=warehouse.parsed.redact(
+                        f"webhook sync of tenant {tenant_id} failed: {outcome.error}"
+                    )
                 )
             if outcome is None or result is None:
                 context.log.info("no pending webhook events for tenant %s", tenant_id)
@@ -125,7 +127,10 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
             extra = {"full_refresh": dg.MetadataValue.bool(full_refresh)}
         failure = sync_failure(result, tenant_id)
         if failure:
-            raise dg.Failure(description=f"sync of tenant {tenant_id} failed: {failure}")
+            # errors pass through drivers: mask the warehouse password whatever they quote
+            raise dg.Failure(
+                description=warehouse.parsed.redact(f"sync of tenant {tenant_id} failed: {failure}")
+            )
         extra["sync_requests"] = dg.MetadataValue.int(result.requests)
         extra.update(display.headroom())
         for table in selected:

@@ -372,6 +372,7 @@ def _failure_line(step: str, exc: BaseException, target: Destination) -> str:
         reason = lines[-1] if lines else type(exc).__name__
     if "Conflicting lock" in reason or "Could not set lock" in reason:
         reason = "the warehouse file is open in another process"
+    reason = target.redact(reason)
     return f"{step} failed ({target.display}): {reason}; what did not load is read again next run"
 
 

@@ -158,11 +158,24 @@ def main(argv: list[str] | None = None) -> None:
     except XeroWarehouseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 1
+    except OSError as exc:  # a file or folder the command needs (e.g. under the home) is unusable
+        print(f"error: {_os_error_line(exc)}", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         print("error: interrupted; nothing past the last committed load was recorded",
               file=sys.stderr)
         code = 130
     raise SystemExit(code or 0)
+
+
+def _os_error_line(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    return (
+        f"cannot use {exc.filename}: {reason}; XERO_WAREHOUSE_HOME and the destination's "
+        "folder must be directories this user can write"
+    )
 
 
 if __name__ == "__main__":

@@ -197,6 +197,7 @@ def _credentials_from_env(require_secret: bool = False) -> ClientCredentials:
 def login_command(args: argparse.Namespace) -> int:
     credentials = _credentials_from_env()
     store = token_store_from_env()
+    store.check_writable()  # now, not after the browser
     scope = (
         getattr(args, "scopes", None)
         or os.environ.get("XERO_SCOPES")
@@ -271,16 +272,18 @@ def _describe_mode(auth: XeroAuth) -> str:
 def logout_command(args: argparse.Namespace) -> int:
     credentials = _credentials_from_env()
     store = token_store_from_env()
-    token = store.load(credentials.client_id)
-    if token is None or not token.refresh_token:
-        print(f"Nothing stored for client {credentials.client_id} in {store.location}.")
-        return 0
     problem = None
-    try:
-        revoke(credentials, token.refresh_token)
-    except XeroAuthError as exc:
-        problem = str(exc)
-    store.delete(credentials.client_id)
+    # under the store's lock: a store that cannot be written fails before the token is revoked
+    with store.transaction(credentials.client_id) as tx:
+        token = tx.current
+        if token is None or not token.refresh_token:
+            print(f"Nothing stored for client {credentials.client_id} in {store.location}.")
+            return 0
+        try:
+            revoke(credentials, token.refresh_token)
+        except XeroAuthError as exc:
+            problem = str(exc)
+        tx.delete()
     if problem:
         print(
             f"warning: {problem}; the local token was removed anyway. Disconnect the app at "

@@ -5,6 +5,11 @@ HMAC-SHA256 over the raw body) and wants 200 with an empty body within 5 seconds
 when the signature does not match; the same rule answers its intent-to-receive probe.
 Events are committed to the event store before the 200, so an acknowledged event is never
 lost; Xero retries anything not acknowledged, and the store drops the repeats.
+
+Served by uvicorn with `DeadlineH11Protocol`: a connection that sends nothing is closed after
+`IDLE_TIMEOUT_SECONDS`, and a request (headers and body) must arrive within
+`REQUEST_TIMEOUT_SECONDS`, far less than Xero's 5 s to answer, so slow or idle connections
+cannot pile up. A signed body nested deeper than `MAX_JSON_DEPTH` is refused with 400.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import h11
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pipelines.errors import ConfigurationError
 from pipelines.webhooks.store import EventStore, parse_events
@@ -36,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/xero"
 MAX_BODY_BYTES = 1024 * 1024  # Xero's batches are a few KiB; anything near this is not Xero
+MAX_JSON_DEPTH = 32  # Xero's batches nest 3 deep
+IDLE_TIMEOUT_SECONDS = 2.0  # a connection with no request coming in, new or kept alive
+REQUEST_TIMEOUT_SECONDS = 3.0  # from a request's first byte to the end of its body
 
 
 class _BodyTooLarge(Exception):
@@ -105,9 +115,13 @@ def create_webhook_app(
             logger.warning("rejected a webhook request with a bad x-xero-signature")
             return Response(status_code=401)
         try:
-            batch = parse_events(json.loads(body))
-        except ValueError as exc:  # bad JSON or not a Xero batch (InvalidPayload)
-            logger.warning("signed webhook payload is not a Xero event batch: %s", exc)
+            document = json.loads(body)
+            if _nested_deeper_than(document, MAX_JSON_DEPTH):
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            batch = parse_events(document)
+        except (ValueError, RecursionError) as exc:  # bad JSON or not a Xero batch
+            reason = "JSON nested too deep" if isinstance(exc, RecursionError) else exc
+            logger.warning("signed webhook payload is not a Xero event batch: %s", reason)
             return Response(status_code=400)
         try:
             new = await run_in_threadpool(events.add, batch)
@@ -122,6 +136,61 @@ def create_webhook_app(
     app = Starlette(routes=[Route(path, receive, methods=["POST"])])
     app.state.event_store = events
     return app
+
+
+def _nested_deeper_than(document: object, limit: int) -> bool:
+    """Whether lists and dicts in `document` nest more than `limit` levels (no recursion)."""
+    level = [document]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for value in level
+            if isinstance(value, (list, dict))
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return False
+    return True
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with deadlines: `IDLE_TIMEOUT_SECONDS` for a new
+    connection's first byte (uvicorn's keep-alive timeout covers the wait between requests),
+    then `REQUEST_TIMEOUT_SECONDS` for the whole request. A connection past a deadline is
+    closed."""
+
+    _deadline = None  # asyncio.TimerHandle of the deadline running, if any
+    _request_started = False
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._set_deadline(IDLE_TIMEOUT_SECONDS)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._request_started:
+            self._request_started = True
+            self._set_deadline(REQUEST_TIMEOUT_SECONDS)
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE and self.conn.their_state is not h11.SEND_BODY:
+            self._request_started = False  # the request is complete: the app answers it
+            self._set_deadline(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._set_deadline(None)
+        super().connection_lost(exc)
+
+    def _set_deadline(self, seconds: float | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = None if seconds is None else self.loop.call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        if not self.transport.is_closing():
+            logger.warning("closed a webhook connection that was idle or too slow")
+            self.transport.close()
+
+
+UVICORN_DEADLINES = {"http": DeadlineH11Protocol, "timeout_keep_alive": IDLE_TIMEOUT_SECONDS}
 
 
 def serve_command(args) -> int:
@@ -139,7 +208,8 @@ def serve_command(args) -> int:
         events.path,
     )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info",
+                    **UVICORN_DEADLINES)  # fmt: skip
     finally:
         events.close()
     return 0
@@ -162,7 +232,9 @@ def serving(app, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", **UVICORN_DEADLINES
+        )
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="webhook-receiver", daemon=True

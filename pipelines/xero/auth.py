@@ -7,7 +7,8 @@ Three ways in, chosen by `auth_from_env()`:
   token written to the token store before the new access token is used;
 - `XERO_CLIENT_ID` + `XERO_CLIENT_SECRET` only: client credentials (a custom connection).
 
-Tokens are refreshed five minutes before they expire and once more when the API answers 401.
+Tokens are refreshed five minutes before they expire and once more when the API answers 401
+(twice when the first new token was one another process had stored).
 One `XeroAuth` may serve many threads and tenants at once.
 """
 
@@ -113,7 +114,7 @@ def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
     try:
         body = response.json()
     except ValueError:
-        body = {}
+        body = None
     if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
         return body
     error = body.get("error") if isinstance(body, dict) else None
@@ -132,8 +133,23 @@ def _token_body(response: httpx.Response, grant: str, url: str) -> dict:
             "this Xero app may not use client credentials (unauthorized_client): only custom "
             f"connections can; for a web app, {LOGIN_HINT}"
         )
+    if response.status_code == 200 or not isinstance(body, dict):
+        raise XeroAuthError(
+            f"could not get a Xero access token ({grant}): {url} answered HTTP "
+            f"{response.status_code} with {_token_body_kind(response, body)}, not a token; "
+            "is XERO_IDENTITY_URL right, or is a proxy answering?"
+        )
     reason = error or f"HTTP {response.status_code}"
     raise XeroAuthError(f"Xero refused the token request ({grant}) at {url}: {reason}")
+
+
+def _token_body_kind(response: httpx.Response, body: object) -> str:
+    if isinstance(body, dict):
+        return "JSON without an access_token"
+    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    if "html" in content_type or response.content.lstrip()[:1] == b"<":
+        return f"an HTML page ({len(response.content)} bytes)"
+    return f"a body that is not a JSON object ({len(response.content)} bytes)"
 
 
 def stored_from_response(
@@ -189,6 +205,7 @@ class XeroAuth(httpx.Auth):
         if access_token is not None:
             self._token = StoredToken(client_id="", access_token=access_token, expires_at=None)
         self.refreshes = 0  # token grants made by this object (for status and tests)
+        self._granted: str | None = None  # the access token of this object's last grant
 
     def __repr__(self) -> str:
         client = self.credentials.client_id if self.credentials else None
@@ -203,13 +220,23 @@ class XeroAuth(httpx.Auth):
 
     # httpx calls this for every request (redirects and retries included)
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """On a 401, a new token and one retry. A token taken from the store (another
+        process refreshed it) may have been ended as well: a 401 on it earns a refresh of our
+        own; a 401 right after our own refresh is final."""
         token = self.access_token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
-        if response.status_code == 401 and self.can_refresh and not _refused_for_scope(response):
-            logger.info("Xero answered 401; getting a new access token and retrying once")
-            request.headers["Authorization"] = f"Bearer {self.access_token(rejected=token)}"
-            yield request
+        for _ in range(2):
+            if response.status_code != 401 or not self.can_refresh:
+                return
+            if _refused_for_scope(response):
+                return
+            logger.info("Xero answered 401; getting a new access token and retrying")
+            token = self.access_token(rejected=token)
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
+            if token == self._granted:
+                return
 
     def access_token(self, rejected: str | None = None) -> str:
         """A usable access token; `rejected` is one the API just refused."""
@@ -242,7 +269,9 @@ class XeroAuth(httpx.Auth):
             self.credentials, {"grant_type": "client_credentials"}, identity=self._identity_url
         )
         self.refreshes += 1
-        return stored_from_response(self.credentials.client_id, body, sent_at=sent_at)
+        token = stored_from_response(self.credentials.client_id, body, sent_at=sent_at)
+        self._granted = token.access_token
+        return token
 
     def _refresh(self, stale: str | None) -> StoredToken:
         client_id = self.credentials.client_id
@@ -292,6 +321,7 @@ class XeroAuth(httpx.Auth):
         )
         fresh = stored_from_response(previous.client_id, body, sent_at=sent_at, previous=previous)
         self.refreshes += 1
+        self._granted = fresh.access_token
         logger.info(
             "refreshed the Xero access token (valid for %d s)", int(fresh.expires_at - sent_at)
         )

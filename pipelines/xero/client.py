@@ -9,7 +9,8 @@ What happens to a response (all of it in `XeroClient._request` and the methods i
 
     200                      -> JSON parsed with Decimal; an unreadable body counts as a failure
     304                      -> {} (nothing changed since If-Modified-Since)
-    429 minute/concurrent/appminute -> wait Retry-After, retry (at most `max_throttle_waits`)
+    429 minute/concurrent/appminute -> wait Retry-After, retry, for at most `max_throttle_wait`
+                                seconds from the call's first 429 (XERO_RATE_LIMIT_MAX_WAIT)
     429 day                  -> XeroDailyLimitError (the tenant is stopped until Retry-After)
     5xx, timeout, connection error, unreadable body
                              -> capped exponential backoff with full jitter (at least a
@@ -34,6 +35,7 @@ Exceptions (all one line, never holding a token):
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -54,12 +56,13 @@ from typing import Any
 
 import httpx
 
-from pipelines.errors import XeroWarehouseError
+from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.xero.auth import XeroAuthError as CredentialsError
 from pipelines.xero.limiter import (
     AppLimiter,
     RateLimits,
     TenantLimiter,
+    env_number,
     shared_app_limiter,
     shared_tenant_limiter,
 )
@@ -145,7 +148,16 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     max_total_wait: float = 120.0  # seconds of backoff (not rate-limit waits) per call
-    max_throttle_waits: int = 20  # 429 minute/concurrent/appminute waits per call
+    # seconds a call may spend on 429 minute/concurrent/appminute waits, from its first 429
+    max_throttle_wait: float = 600.0
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """The defaults, with `XERO_RATE_LIMIT_MAX_WAIT` (seconds) when set."""
+        wait = env_number("XERO_RATE_LIMIT_MAX_WAIT", float, cls.max_throttle_wait)
+        if wait <= 0:
+            raise ConfigurationError(f"XERO_RATE_LIMIT_MAX_WAIT must be positive, got {wait:g}")
+        return cls(max_throttle_wait=wait)
 
     def backoff(self, failures: int, rng: random.Random | None = None) -> float:
         """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(failures - 1))]."""
@@ -158,6 +170,7 @@ class RetryPolicy:
             base_delay=self.base_delay / time_scale,
             max_delay=self.max_delay / time_scale,
             max_total_wait=self.max_total_wait / time_scale,
+            max_throttle_wait=self.max_throttle_wait / time_scale,
         )
 
 
@@ -371,7 +384,7 @@ class XeroClient:
         self.tenant_id = tenant_id
         self.api_url = api_url_from_env(api_url)
         self.limits = limits or RateLimits.from_env(max_in_flight=max_in_flight)
-        self.retry = (retry or RetryPolicy()).scaled(self.limits.time_scale)
+        self.retry = (retry or RetryPolicy.from_env()).scaled(self.limits.time_scale)
         self._tenant_limiter = tenant_limiter or shared_tenant_limiter(
             self.api_url, tenant_id, self.limits
         )
@@ -406,6 +419,7 @@ class XeroClient:
         body = self._request(path, params, headers)
         if not isinstance(body, dict):
             raise XeroError(f"Xero returned a {type(body).__name__} for GET {path}, not an object")
+        _check_records(path, body)
         return body
 
     def get_concurrently(
@@ -498,22 +512,19 @@ class XeroClient:
         """One call under the retry policy. A write (PUT/POST) is only ever retried with the
         Idempotency-Key already in `headers`, so Xero never processes it twice."""
         failures = 0
-        throttle_waits = 0
         waited = 0.0
+        throttled_since: float | None = None
         while True:
             self._check_daily_block()
             try:
                 return self._attempt(url, params, headers, method, content, raw)
             except _Retry as failure:
                 if failure.status_code == 429:
-                    throttle_waits += 1
-                    if throttle_waits > self.retry.max_throttle_waits:
-                        self._stats.throttled_final()
-                        raise XeroError(
-                            f"Xero kept rate-limiting {method} {url}{self._for_tenant()} "
-                            f"after {self.retry.max_throttle_waits} waits",
-                            status_code=429,
-                        ) from None
+                    if throttled_since is None:
+                        throttled_since = time.monotonic()
+                    self._check_throttle_budget(
+                        method, url, throttled_since, failure.retry_after or 0.0
+                    )
                     self._stats.retried(throttled=True)
                     continue
                 failures += 1
@@ -539,6 +550,20 @@ class XeroClient:
                 self._stats.retried(throttled=False)
                 waited += delay
                 time.sleep(delay)
+
+    def _check_throttle_budget(
+        self, method: str, url: str, since: float, wait: float
+    ) -> None:
+        """Give up when the next 429 wait would end past the call's rate-limit budget."""
+        elapsed = time.monotonic() - since
+        if elapsed + wait <= self.retry.max_throttle_wait:
+            return
+        self._stats.throttled_final()
+        raise XeroError(
+            f"Xero kept rate-limiting {method} {url}{self._for_tenant()} for {elapsed:.0f} s; gave "
+            f"up at the limit of {self.retry.max_throttle_wait:.0f} s (XERO_RATE_LIMIT_MAX_WAIT)",
+            status_code=429,
+        )
 
     def _attempt(
         self,
@@ -593,7 +618,7 @@ class XeroClient:
             try:
                 return json.loads(response.content, parse_float=Decimal)
             except ValueError:
-                raise _Retry(f"unreadable JSON body ({len(response.content)} bytes)") from None
+                raise _Retry(_unreadable_body(response)) from None
         if status == 304:
             return {}
         if status == 429:
@@ -647,7 +672,8 @@ class XeroClient:
         )
         if problem == "concurrent":
             time.sleep(wait)
-        raise _Retry(f"HTTP 429 {problem}", status_code=429)
+            wait = 0.0  # already waited
+        raise _Retry(f"HTTP 429 {problem}", status_code=429, retry_after=wait)
 
     def _observe(self, response: httpx.Response) -> None:
         minute = _header_int(response, "X-MinLimit-Remaining")
@@ -679,6 +705,48 @@ class XeroClient:
 
     def _for_tenant(self) -> str:
         return f" for tenant {self.tenant_id}" if self.tenant_id else ""
+
+
+@functools.cache
+def _envelopes_by_path() -> dict[str, str]:
+    from pipelines.xero.settings import COLLECTIONS
+
+    return {c.path.lower(): c.envelope for c in COLLECTIONS}
+
+
+def _check_records(path: str, body: dict) -> None:
+    """A collection's envelope must hold a list of records (or nothing) under its key."""
+    base = path.split("?", 1)[0].rstrip("/").lower()
+    envelopes = _envelopes_by_path()
+    key = envelopes.get(base) or envelopes.get(base.rsplit("/", 1)[0])  # also GET {path}/{id}
+    records = body.get(key) if key else None
+    if records is None or (
+        isinstance(records, list) and all(isinstance(r, dict) for r in records)
+    ):
+        return
+    raise XeroError(
+        f"Xero's answer to GET {path} holds {_kind(records)} under {key!r}, not a list of "
+        "records; is XERO_API_URL right, or is a proxy rewriting answers?"
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list of " + ", ".join(sorted({type(v).__name__ for v in value}))
+    return f"a {type(value).__name__}"
+
+
+def _unreadable_body(response: httpx.Response) -> str:
+    """Why a 200 body could not be parsed, naming an HTML page (a proxy, a login or error
+    page, a wrong URL) as such."""
+    size = len(response.content)
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    if "html" in kind or response.content.lstrip()[:1] == b"<":
+        return (
+            f"an HTML page ({kind or 'no content type'}, {size} bytes) where JSON was "
+            "expected; is XERO_API_URL right, or is a proxy answering?"
+        )
+    return f"unreadable JSON body ({size} bytes)"
 
 
 def _describe_exception(exc: Exception) -> str:

@@ -13,7 +13,8 @@ The pieces:
 
 `RateLimits.from_env()` reads `XERO_RATE_LIMIT_TIME_SCALE` (a local sandbox running its clock
 N times faster shortens the minute to 60/N seconds) and `XERO_DAY_LIMIT_RESERVE` (calls of the
-daily quota left unused for other work, default 0) at call time.
+daily quota left unused for other work, default 0) at call time; `env_number` reads any such
+numeric setting.
 
 Every wait goes through a `Clock`, so the arithmetic is testable without sleeping.
 """
@@ -77,8 +78,8 @@ class RateLimits:
     @classmethod
     def from_env(cls, **overrides: object) -> RateLimits:
         values: dict[str, object] = {
-            "time_scale": _env_number("XERO_RATE_LIMIT_TIME_SCALE", float, 1.0),
-            "day_reserve": _env_number("XERO_DAY_LIMIT_RESERVE", int, 0),
+            "time_scale": env_number("XERO_RATE_LIMIT_TIME_SCALE", float, 1.0),
+            "day_reserve": env_number("XERO_DAY_LIMIT_RESERVE", int, 0),
         }
         values.update(overrides)
         limits = cls(**values)  # type: ignore[arg-type]
@@ -87,7 +88,8 @@ class RateLimits:
         return limits
 
 
-def _env_number(name: str, kind: type, default: float) -> float:
+def env_number(name: str, kind: type, default: float) -> float:
+    """The numeric environment variable `name` (`kind` int or float), `default` when unset."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default

@@ -1,7 +1,8 @@
 """Where OAuth tokens live between runs: one interface, two backends.
 
 - a JSON file under `$XERO_WAREHOUSE_HOME` (default `~/.xero-warehouse/tokens.json`), mode 0600,
-  replaced atomically and guarded by an `fcntl` lock shared by every process on the machine;
+  replaced atomically and guarded by a lock file (`tokens.json.lock`, 0600; `filelock`, so
+  flock on Unix and msvcrt on Windows) shared by every process on the machine;
 - a PostgreSQL table (`XERO_TOKEN_STORE=postgresql://...`) for deployments that run on several
   machines, guarded by a row lock (`select ... for update`).
 
@@ -13,19 +14,25 @@ have rotated the token a moment ago) and saves or deletes it before the lock is 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from filelock import FileLock, Timeout
+
+from pipelines.destination import parse_postgres_url
 from pipelines.errors import ConfigurationError
 
 TABLE = "xero_warehouse_tokens"
+# A refresh under the lock takes at most a few token requests with their retries; a lock
+# held longer than this belongs to a stuck process.
+LOCK_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True, repr=False)
@@ -94,6 +101,10 @@ class TokenStore:
         with self.transaction(client_id) as tx:
             tx.delete()
 
+    def check_writable(self) -> None:
+        """Raise ConfigurationError when tokens could not be saved here."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
 
@@ -136,12 +147,23 @@ class FileTokenStore(TokenStore):
 
     @contextlib.contextmanager
     def transaction(self, client_id: str) -> Iterator[TokenTransaction]:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock_fd = os.open(
-            self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600
+        lock = FileLock(
+            self.path.with_name(self.path.name + ".lock"),
+            mode=0o600,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            fallback_to_soft=False,  # a lock file left by a killed process would block forever
         )
         try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock.acquire()
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        except Timeout:
+            raise ConfigurationError(
+                f"another process has held the token store lock {lock.lock_file} for over "
+                f"{LOCK_TIMEOUT_SECONDS:.0f} s; stop it, or delete the lock file if none runs"
+            ) from None
+        try:
             tokens = self._read()
             tx = TokenTransaction(tokens.get(client_id))
             yield tx
@@ -152,21 +174,56 @@ class FileTokenStore(TokenStore):
                 del tokens[client_id]
                 self._write(tokens)
         finally:
-            os.close(lock_fd)  # closing releases the lock
+            lock.release()
+
+    def check_writable(self) -> None:
+        self._read()
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.path.parent):
+                pass
+        except OSError as exc:
+            raise self._unwritable(exc) from None
 
     def _read(self) -> dict[str, StoredToken]:
-        try:
-            text = self.path.read_text()
-        except FileNotFoundError:
+        text = self._read_text()
+        if text is None:
             return {}
         try:
             rows = json.loads(text)["tokens"]
             return {client_id: _from_row(row) for client_id, row in rows.items()}
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigurationError(
                 f"the token store {self.path} is not readable ({type(exc).__name__}); "
                 "delete it and run `xero-warehouse auth login`"
             ) from None
+
+    def _read_text(self) -> str | None:
+        """The file's text, None when there is none yet. Anything but a regular file (a
+        directory, a FIFO that would block) is refused before it is opened."""
+        try:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                raise IsADirectoryError(0, "not a regular file")
+            return self.path.read_bytes().decode()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # unreadable, or a home that is a file
+            raise ConfigurationError(
+                f"cannot read the token store {self.path}: {exc.strerror or type(exc).__name__}"
+                "; it must be a file this user can read (or set XERO_TOKEN_STORE)"
+            ) from None
+        except UnicodeDecodeError:
+            raise ConfigurationError(
+                f"the token store {self.path} is not readable (not UTF-8 text); "
+                "delete it and run `xero-warehouse auth login`"
+            ) from None
+
+    def _unwritable(self, exc: OSError) -> ConfigurationError:
+        return ConfigurationError(
+            f"cannot write the token store in {self.path.parent}: "
+            f"{exc.strerror or type(exc).__name__}; XERO_WAREHOUSE_HOME (or XERO_TOKEN_STORE) "
+            "must name a directory this user can write"
+        )
 
     def _write(self, tokens: dict[str, StoredToken]) -> None:
         body = json.dumps(
@@ -174,7 +231,10 @@ class FileTokenStore(TokenStore):
             indent=2,
             sort_keys=True,
         )
-        fd, temp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)  # mode 0600
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)  # mode 0600
+        except OSError as exc:
+            raise self._unwritable(exc) from None
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(body)
@@ -214,16 +274,11 @@ class PostgresTokenStore(TokenStore):
     `?schema=NAME` query parameter puts it in another schema."""
 
     def __init__(self, url: str):
-        parts = urlsplit(url)
-        query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
-        self._schema = query.pop("schema", None)
-        self._dsn = urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in query.items())))
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        if parts.username:
-            netloc = f"{parts.username}@{netloc}"
-        self.location = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        parsed = parse_postgres_url(url, what="XERO_TOKEN_STORE")
+        self._schema = parsed.param("schema")
+        self._dsn = parsed.dsn(drop=("schema",))
+        self._redact = parsed.redact
+        self.location = parsed.shown
         self._table = f'"{self._schema}".{TABLE}' if self._schema else TABLE
         self._ready = False
 
@@ -235,11 +290,14 @@ class PostgresTokenStore(TokenStore):
         except psycopg2.OperationalError as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigurationError(
-                f"cannot reach the token store {self.location}: {message}"
+                f"cannot reach the token store {self.location}: {self._redact(message)}"
             ) from None
         if not self._ready:
             self._create_table(connection)
         return connection
+
+    def check_writable(self) -> None:
+        self._connect().close()  # creates the table
 
     def _create_table(self, connection) -> None:
         with connection, connection.cursor() as cursor:

@@ -46,6 +46,7 @@ def test_file_store_round_trip_is_private_and_atomic(tmp_path):
     assert store.client_ids() == ["app", "other"]
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(store.path.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(store.path.with_name("tokens.json.lock")).st_mode) == 0o600
     assert sorted(p.name for p in store.path.parent.iterdir()) == [
         "tokens.json",
         "tokens.json.lock",
@@ -79,7 +80,7 @@ def test_store_location_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XERO_TOKEN_STORE", "postgresql://u:pw@db.example:5433/warehouse?schema=s")
     store = token_store_from_env()
     assert isinstance(store, PostgresTokenStore)
-    assert store.location == "postgresql://u@db.example:5433/warehouse"  # no password
+    assert store.location == "postgresql://u:***@db.example:5433/warehouse"  # no password
     assert "pw" not in repr(store)
     monkeypatch.setenv("XERO_TOKEN_STORE", "redis://x")
     with pytest.raises(ConfigurationError):

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sandbox_fixtures import SANDBOX_TIME_SCALE, sandbox, sandbox_server  # noqa: F401
 
+from pipelines.errors import ConfigurationError
 from pipelines.xero.auth import XeroAuth, auth_from_env
 from pipelines.xero.client import (
     XeroAuthError,
@@ -331,3 +332,69 @@ def test_list_connections_lists_every_tenant(auth, server):
     connections = list_connections(auth)
     assert {c["tenantId"] for c in connections} == {t.tenant_id for t in server.sandbox.tenants}
     assert all(c["tenantType"] == "ORGANISATION" for c in connections)
+
+
+def _refresh_in_another_process(rejected: str) -> None:
+    """A sibling `sync` on the same token store rotates the token (a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pipelines.xero.auth import auth_from_env; "
+        "auth = auth_from_env(); auth.access_token(rejected=sys.argv[1]); "
+        "assert auth.refreshes == 1"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, rejected], check=True, env=dict(os.environ), timeout=60
+    )
+
+
+def test_a_dead_token_borrowed_from_the_store_earns_a_refresh_of_our_own(auth, client, server):
+    client.get("/Currencies")
+    ours = auth.access_token()
+    _refresh_in_another_process(rejected=ours)
+    server.identity.expire_access_tokens()  # ours and the sibling's stored one both die
+    assert "Currencies" in client.get("/Currencies")
+    assert auth.refreshes == 2  # the first grant, then one of our own after the borrowed 401
+    assert server.log.count(route="/Currencies", status=401) == 2  # ours, then the borrowed one
+
+
+def test_a_401_right_after_our_own_refresh_asks_for_a_login(auth, client, server, tenant):
+    client.get("/Currencies")
+    before = auth.refreshes
+    server.faults.add("expire_token", count=2, tenant_id=tenant.tenant_id)
+    with pytest.raises(XeroAuthError) as raised:
+        client.get("/Currencies")
+    assert auth.refreshes == before + 1  # no second refresh on a token we just got
+    message = str(raised.value)
+    assert "401" in message and "xero-warehouse auth login" in message and "\n" not in message
+
+
+def test_a_long_429_burst_is_waited_out_whatever_the_count(client, tenant, server):
+    """45 short 429s in a row (the attack's burst) add up to far less than the time budget."""
+    server.faults.add(
+        "rate_limit", count=45, problem="minute", seconds=1, tenant_id=tenant.tenant_id
+    )
+    assert "Accounts" in client.get("/Accounts")
+    assert client.stats.throttled == 45 == api_calls(server, tenant.tenant_id, status=429)
+
+
+def test_429s_stop_at_the_configured_total_wait(auth, tenant, server, monkeypatch):
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT", "120")  # 2 s of real time at scale 60
+    server.faults.add(
+        "rate_limit", count=None, problem="minute", seconds=10, tenant_id=tenant.tenant_id
+    )
+    with XeroClient(auth, tenant.tenant_id) as xero, pytest.raises(XeroError) as raised:
+        xero.get("/Accounts")
+    message = str(raised.value)
+    assert "kept rate-limiting GET /Accounts" in message and "XERO_RATE_LIMIT_MAX_WAIT" in message
+    assert raised.value.status_code == 429 and "\n" not in message
+    # each wait is 10 Xero-seconds: the budget of 120 allows about a dozen, never 20 or more
+    assert 2 <= api_calls(server, tenant.tenant_id, status=429) < 20
+
+
+def test_a_bad_max_wait_setting_is_one_line(auth, tenant, server, monkeypatch):
+    monkeypatch.setenv("XERO_RATE_LIMIT_MAX_WAIT", "ten minutes")
+    with pytest.raises(ConfigurationError, match="XERO_RATE_LIMIT_MAX_WAIT must be a number"):
+        XeroClient(auth, tenant.tenant_id)
