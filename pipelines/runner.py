@@ -203,7 +203,9 @@ def _sync_tenant(
     try:
         pipeline = _pipeline(target, dataset, tenant_id)
         _finish_pending(pipeline, target, display)
-        source = xero_source(client, tenant_id, resources, full_refresh, ids, tracker)
+        source = xero_source(
+            tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
+        )
         display.step("extracting")
         _run(pipeline, source, target)
         if not ids:
