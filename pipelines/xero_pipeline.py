@@ -7,8 +7,9 @@ Put the credentials in `.dlt/secrets.toml` of the directory you run this from:
     client_secret = "..."
     refresh_token = "..."  # seeds the token store; the rotated ones are kept there
 
-then run `python pipelines/xero_pipeline.py`: the tables land in `xero.duckdb`, schema `xero`.
-The first run reads everything, the next ones what changed since (per tenant and collection).
+then run `python pipelines/xero_pipeline.py`: the tables land in `xero_pipeline.duckdb`,
+schema `xero`. The first run reads everything, the next ones what changed since (per tenant
+and collection).
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from pipelines.xero import xero_source
 
 def load_all_tenants() -> None:
     """Every collection of every organisation the credentials reach."""
-    pipeline = dlt.pipeline(pipeline_name="xero", destination="duckdb", dataset_name="xero")
+    # the DuckDB file is named after the pipeline; a file named like the schema (xero.duckdb
+    # holding schema xero) makes DuckDB's names ambiguous
+    pipeline = dlt.pipeline(
+        pipeline_name="xero_pipeline", destination="duckdb", dataset_name="xero"
+    )
     load_info = pipeline.run(xero_source(), loader_file_format="parquet")
     print(load_info)
 

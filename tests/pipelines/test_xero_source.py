@@ -70,6 +70,7 @@ def _run_example(project: Path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_example_pipeline_with_only_secrets_toml_loads_ground_truth(monkeypatch, sb, tmp_path):
     project = tmp_path / "project"
     (project / ".dlt").mkdir(parents=True)
@@ -78,7 +79,7 @@ def test_example_pipeline_with_only_secrets_toml_loads_ground_truth(monkeypatch,
         (project / ".dlt" / "secrets.toml").write_text(_secrets_toml(server.env))
         first = _run_example(project)
         assert first.returncode == 0, first.stderr[-3000:]
-        destination = f"duckdb:///{project / 'xero.duckdb'}"
+        destination = f"duckdb:///{project / 'xero_pipeline.duckdb'}"
         assert_matches_truth(destination, sb)
 
         # the rotated refresh token is in the token store, not lost with the process
