@@ -140,7 +140,8 @@ def resource_name(collection: str, tenant_id: str) -> str:
 def tenant_resources(
     reader: _Reader, names: list[str], lookback: timedelta, ids: dict[str, list[str]] | None
 ) -> list[DltResource]:
-    """The resources of one tenant, one per selected collection."""
+    """The resources of one tenant, one per selected collection; other kinds of resource
+    (report snapshots, ...) join this list, named with `resource_name` too."""
     return [_collection_resource(settings.BY_NAME[name], reader, lookback, ids) for name in names]
 
 
