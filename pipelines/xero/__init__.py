@@ -169,12 +169,17 @@ def _collection_resource(
 def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
     """The incremental of a collection. primary_key=() turns off dlt's dedup of rows equal to
     the cursor: a row updated again within the same millisecond would be dropped, while the
-    merge on (tenant_id, primary key) already keeps re-read rows single."""
+    merge on (tenant_id, primary key) already keeps re-read rows single. A row without a
+    cursor value is kept, not failed on."""
     if c.strategy == settings.JOURNALS:
         # append-only and numbered: `offset` is exclusive, so no lookback is needed
-        return dlt.sources.incremental[int](c.cursor, primary_key=())
+        return dlt.sources.incremental[int](
+            c.cursor, primary_key=(), on_cursor_value_missing="include"
+        )
     lag = lookback.total_seconds() or None
-    return dlt.sources.incremental[datetime](c.cursor, lag=lag, primary_key=())
+    return dlt.sources.incremental[datetime](
+        c.cursor, lag=lag, primary_key=(), on_cursor_value_missing="include"
+    )
 
 
 def _changed_rows(
