@@ -60,10 +60,10 @@ def _run_example(project: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XERO_", "SOURCES__"))}
     env |= {
         "HOME": str(project / "home"),
+        "DLT_DATA_DIR": str(project / "dlt"),  # dlt keeps pipelines in /var/dlt for root
         "RUNTIME__DLTHUB_TELEMETRY": "false",
         "XERO_RATE_LIMIT_TIME_SCALE": str(TIME_SCALE),
     }
-    env.pop("DLT_DATA_DIR", None)
     return subprocess.run(
         [sys.executable, str(EXAMPLE)],
         cwd=project, env=env, capture_output=True, text=True, timeout=600,
