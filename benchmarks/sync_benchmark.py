@@ -157,9 +157,9 @@ def dump_pages(env: dict, sb, folder: Path) -> None:
         auth = auth_from_env()
         for tenant in sb.tenants:
             client = XeroClient(auth, tenant.tenant_id)
-            source = xero_source(client, tenant.tenant_id, full_refresh=True)
+            source = xero_source(tenant.tenant_id, full_refresh=True, client=client)
             for resource in source.resources.values():
-                with open(folder / f"{resource.name}.pickle", "ab") as handle:
+                with open(folder / f"{resource.table_name}.pickle", "ab") as handle:
                     for page in resource:
                         pickle.dump(page, handle, protocol=pickle.HIGHEST_PROTOCOL)
             client.close()

@@ -212,7 +212,9 @@ def _sync_tenant(
             with warehouse_lock(target, _load_lock(dataset)):
                 _finish_pending(pipeline, target, display)
                 _step(target, "sync", pipeline.sync_destination)
-            source = xero_source(client, tenant_id, resources, full_refresh, ids, tracker)
+            source = xero_source(
+                tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
+            )
             display.step("extracting")
             _extract_and_normalize(pipeline, source, target)
             with warehouse_lock(target, _load_lock(dataset)):

@@ -1,115 +1,238 @@
-"""The dlt source for the Xero Accounting API: one resource per collection.
+"""The dlt source for the Xero Accounting API: one resource per collection and tenant.
 
-`xero_source(client, tenant_id)` yields the records as Xero returns them (PascalCase keys,
-dates parsed, numbers as Decimal) plus `tenant_id`; dlt merges them on (tenant_id, primary
-key). Each resource keeps its cursor in dlt resource state, which dlt commits together with
-the load package that holds the rows: a cursor never moves past rows that did not load.
-How each collection is read is set in `settings.COLLECTIONS`.
+Use it in any dlt pipeline; credentials resolve like every verified source's (see
+`credentials.py`):
+
+    pipeline = dlt.pipeline("xero", destination="duckdb", dataset_name="xero")
+    pipeline.run(xero_source())                      # every connected tenant
+    pipeline.run(xero_source(tenant_id="...", resources=["invoices", "contacts"]))
+
+Rows are the records as Xero returns them (PascalCase keys, dates parsed, numbers as Decimal)
+plus `tenant_id`; dlt merges them on (tenant_id, primary key). Collections with a cursor read
+through `dlt.sources.incremental`: its start value, less the lookback, goes to Xero as
+If-Modified-Since (Journals: as `offset`). dlt keeps each cursor in the state of its resource
+and commits it with the load package that holds the rows, so a cursor never moves past rows
+that did not load; every tenant has its own resources (`resource_name`), so no two tenants
+share a cursor. How each collection is read is set in `settings.COLLECTIONS`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from pipelines.xero import settings
+import dlt
+import httpx
+from dlt.common.schema.utils import has_table_seen_data
+from dlt.extract import DltResource, materialize_schema_item
+
+from pipelines.errors import ConfigurationError
+from pipelines.xero import reports, settings
+from pipelines.xero.client import (
+    XeroAuthError,
+    XeroClient,
+    XeroDailyLimitError,
+    XeroError,
+    XeroForbiddenError,
+    XeroNotFoundError,
+    list_connections,
+)
+from pipelines.xero.credentials import XeroCredentials, cursor_lookback, xero_auth
+from pipelines.xero.helpers import (
+    TENANT_ID,
+    SyncTracker,
+    _snake,
+    convert,
+    item_schema,
+    nested_hints,
+    resource_name,
+    root_columns,
+)
 from pipelines.xero.settings import Collection
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["xero_source"]
+__all__ = ["XeroCredentials", "resource_name", "xero_source"]
 
 
+@dlt.source(name="xero", max_table_nesting=3, root_key=True)
 def xero_source(
-    client,
-    tenant_id: str,
+    tenant_id: str | None = None,
     resources: list[str] | None = None,
     full_refresh: bool = False,
+    credentials: XeroCredentials = dlt.secrets.value,
+    api_url: str | None = None,
+    identity_url: str | None = None,
+    cursor_lookback_seconds: int | None = None,
     ids: dict[str, list[str]] | None = None,
-    tracker=None,
-):
-    """The dlt source for one tenant.
+    client: XeroClient | None = None,
+    tracker: SyncTracker | None = None,
+) -> list[DltResource]:
+    """The Xero collections of one tenant, or of every tenant the credentials reach.
 
-    client: a `XeroClient` for that tenant. resources: resource names (default: all).
-    full_refresh: ignore cursors, read everything, and record every id seen so the runner
-    can mark rows deleted in Xero. ids: {"invoices": [...], ...} fetch only these records
-    (cursors untouched). tracker: a `helpers.SyncTracker` that collects rows, requests,
-    errors and seen ids; one is made when not given (available as `source.tracker`).
+    Args:
+        tenant_id: the organisation to read (default: every connected one).
+        resources: collection names, e.g. ["invoices"] (default: all of them).
+        full_refresh: read everything, cursors neither used nor moved.
+        credentials: `[sources.xero.credentials]`; the `XERO_*` variables when not set.
+        api_url, identity_url: `[sources.xero]`; else `XERO_API_URL` / `XERO_IDENTITY_URL`,
+            else Xero's.
+        cursor_lookback_seconds: how far before the saved cursor to read again; else
+            `XERO_CURSOR_LOOKBACK_SECONDS`, else 300.
+        ids: {"invoices": [...], ...}: fetch only these records (cursors untouched).
+        client: a `XeroClient` for `tenant_id` to read through (credentials unused).
+        tracker: a `SyncTracker` for `tenant_id`. With one, a collection that fails is recorded
+            on it and the others go on (the caller reports); without, the error fails the
+            extract, as in any dlt source.
     """
-    import dlt
+    names = _selected(resources, ids)
+    lookback = cursor_lookback(cursor_lookback_seconds)
+    if tracker is not None and tenant_id is None:
+        raise ConfigurationError("a tracker collects one tenant: pass its tenant_id too")
+    if client is not None:
+        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker)]
+    else:
+        auth = xero_auth(credentials, identity_url)
+        tenants = [tenant_id] if tenant_id else connected_tenants(auth, api_url)
+        readers = [
+            _Reader(XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker)
+            for tenant in tenants
+        ]
+    return [
+        resource
+        for reader in readers
+        for resource in tenant_resources(reader, names, lookback, ids)
+    ]
 
-    from pipelines.xero import reports
-    from pipelines.xero.helpers import SyncTracker
 
+def _selected(resources: list[str] | None, ids: dict[str, list[str]] | None) -> list[str]:
     names = list(ids) if ids else list(resources or settings.RESOURCE_NAMES)
     unknown = sorted(set(names) - set(settings.BY_NAME) - set(reports.REPORT_NAMES))
     if unknown:
-        from pipelines.errors import ConfigurationError
-
         raise ConfigurationError(
             f"unknown resource {', '.join(unknown)}; valid: {', '.join(settings.RESOURCE_NAMES)}"
         )
-    tracker = tracker or SyncTracker(tenant_id)
-    reader = _Reader(client, tenant_id, full_refresh, tracker)
-
-    def build():
-        return [
-            _resource(settings.BY_NAME[name], reader, (ids or {}).get(name) if ids else None)
-            for name in names
-            if name in settings.BY_NAME
-        ] + reports.report_resources(client, tenant_id, names, full_refresh, tracker)
-
-    source = dlt.source(name="xero", max_table_nesting=3, root_key=True)(build)()
-    source.tracker = tracker
-    return source
+    return names
 
 
-def _resource(collection: Collection, reader: _Reader, ids: list[str] | None):
-    import dlt
+def connected_tenants(auth: httpx.Auth, api_url: str | None = None) -> list[str]:
+    """The ids of the organisations the credentials may read."""
+    connections = list_connections(auth, api_url)
+    organisations = [
+        c for c in connections if c.get("tenantType", "ORGANISATION") == "ORGANISATION"
+    ]
+    tenants = [c["tenantId"] for c in organisations or connections]
+    if not tenants:
+        raise ConfigurationError(
+            "no organisations are connected to these credentials; run `xero-warehouse auth login`"
+        )
+    return tenants
 
-    from pipelines.xero.helpers import TENANT_ID, _snake, nested_hints, root_columns
 
+def tenant_resources(
+    reader: _Reader, names: list[str], lookback: timedelta, ids: dict[str, list[str]] | None
+) -> list[DltResource]:
+    """The resources of one tenant, one per selected collection; other kinds of resource
+    (report snapshots, ...) join this list, named with `resource_name` too."""
+    collections = [
+        _collection_resource(settings.BY_NAME[name], reader, lookback, ids)
+        for name in names
+        if name in settings.BY_NAME
+    ]
+    report_snapshots = reports.report_resources(
+        reader.client, reader.tenant_id, names, reader.full_refresh, reader.tracker
+    )
+    return collections + report_snapshots
+
+
+def _collection_resource(
+    c: Collection, reader: _Reader, lookback: timedelta, ids: dict[str, list[str]] | None
+) -> DltResource:
     primary_key = (TENANT_ID,)
-    if collection.primary_key:
-        primary_key = (TENANT_ID, _snake(collection.primary_key))
-    data = reader.read(collection) if ids is None else reader.by_ids(collection, ids)
-    return dlt.resource(
-        data,
-        name=collection.name,
-        table_name=collection.name,
+    if c.primary_key:
+        primary_key = (TENANT_ID, _snake(c.primary_key))
+    make = dlt.resource(
+        name=resource_name(c.name, reader.tenant_id),
+        table_name=c.name,
         write_disposition="merge",
         primary_key=primary_key,
-        columns=root_columns(collection.envelope, collection.cursor, collection.primary_key),
-        nested_hints=nested_hints(collection.envelope),
+        columns=root_columns(c.envelope, c.cursor, c.primary_key),
+        nested_hints=nested_hints(c.envelope),
+    )
+    if ids:
+        return make(_rows_by_id)(reader, c, ids[c.name])
+    if reader.full_refresh or c.cursor is None:
+        return make(_all_rows)(reader, c)
+    return make(_changed_rows)(reader, c, _cursor(c, lookback))
+
+
+def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
+    """The incremental of a collection. primary_key=() turns off dlt's dedup of rows equal to
+    the cursor: a row updated again within the same millisecond would be dropped, while the
+    merge on (tenant_id, primary key) already keeps re-read rows single. A row without a
+    cursor value is kept, not failed on."""
+    if c.strategy == settings.JOURNALS:
+        # append-only and numbered: `offset` is exclusive, so no lookback is needed
+        return dlt.sources.incremental[int](
+            c.cursor, primary_key=(), on_cursor_value_missing="include"
+        )
+    lag = lookback.total_seconds() or None
+    return dlt.sources.incremental[datetime](
+        c.cursor, lag=lag, primary_key=(), on_cursor_value_missing="include"
     )
 
 
-class _Reader:
-    """Generators reading each collection by its strategy. Errors of one collection are
-    recorded on the tracker and end that collection only; a daily-limit or credentials
-    error stops the tenant's remaining collections."""
+def _changed_rows(
+    reader: _Reader,
+    c: Collection,
+    # dlt finds the cursor argument by its default; `_cursor` gives each collection its own
+    cursor: dlt.sources.incremental = dlt.sources.incremental("UpdatedDateUTC"),  # noqa: B008
+) -> Iterator[list[dict]]:
+    # start_value is the saved cursor less the lag (the lookback); dlt drops rows before it
+    yield from reader.read(c, cursor.start_value)
 
-    def __init__(self, client, tenant_id: str, full_refresh: bool, tracker):
+
+def _all_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
+    yield from reader.read(c, None)
+
+
+def _rows_by_id(reader: _Reader, c: Collection, ids: list[str]) -> Iterator[list[dict]]:
+    yield from reader.by_ids(c, ids)
+
+
+class _Reader:
+    """Reads one tenant's collections by their strategy. With a tracker from the caller, the
+    errors of one collection are recorded on it and end that collection only (a daily-limit
+    or credentials error stops the tenant's remaining collections); without, they are raised
+    once recorded."""
+
+    def __init__(
+        self, client: XeroClient, tenant_id: str, full_refresh: bool, tracker: SyncTracker | None
+    ):
         self.client = client
         self.tenant_id = tenant_id
         self.full_refresh = full_refresh
-        self.tracker = tracker
+        self.raise_errors = tracker is None
+        self.tracker = tracker or SyncTracker(tenant_id)
 
     # entry points
 
-    def read(self, c: Collection) -> Iterator[list[dict]]:
-        return self._guarded(c, lambda: self._strategy(c))
+    def read(self, c: Collection, since) -> Iterator[list[dict]]:
+        """Rows changed since `since` (a datetime, or a JournalNumber for Journals; None:
+        everything)."""
+        return self._guarded(c, lambda: self._strategy(c, since))
 
-    def _strategy(self, c: Collection) -> Iterator[list[dict]]:
+    def _strategy(self, c: Collection, since) -> Iterator[list[dict]]:
         return {
             settings.PAGED_IMS: self._paged_ims,
             settings.UNPAGED_IMS: self._unpaged_ims,
             settings.JOURNALS: self._journals,
             settings.PAGED_CLIENT_FILTER: self._paged_client_filter,
             settings.FULL_REFRESH: self._full_refresh,
-        }[c.strategy](c)
+        }[c.strategy](c, since)
 
     def by_ids(self, c: Collection, ids: list[str]) -> Iterator[list[dict]]:
         return self._guarded(c, lambda: self._by_ids(c, ids))
@@ -117,13 +240,6 @@ class _Reader:
     # bookkeeping around every collection
 
     def _guarded(self, c: Collection, body: Callable[[], Iterator[list[dict]]]):
-        from pipelines.xero.client import (
-            XeroAuthError,
-            XeroDailyLimitError,
-            XeroError,
-            XeroForbiddenError,
-        )
-
         progress = self.tracker.resource(c.name)
         if self.tracker.stopped:
             progress.skipped = self.tracker.stopped
@@ -132,26 +248,27 @@ class _Reader:
             yield from body()
             progress.done = True
             if progress.rows == 0 and not _table_created(c.name):
-                from dlt.extract import materialize_schema_item
-
                 yield materialize_schema_item()  # an empty table, so queries on it work
         except XeroDailyLimitError as exc:
             self.tracker.stopped = "daily API limit reached"
             self.tracker.resume_after_seconds = exc.retry_after_seconds
-            progress.error = str(exc)
-            self.tracker.errors.append(f"{c.name}: {exc}")
+            self._failed(c, exc)
         except (XeroForbiddenError, XeroAuthError) as exc:
             if c.optional:
                 logger.warning("skipping %s for tenant %s: %s", c.name, self.tenant_id, exc)
                 progress.skipped = f"not permitted: {exc}"
                 return
-            progress.error = str(exc)
-            self.tracker.errors.append(f"{c.name}: {exc}")
             if isinstance(exc, XeroAuthError):
                 self.tracker.stopped = "credentials refused"
+            self._failed(c, exc)
         except XeroError as exc:
-            progress.error = str(exc)
-            self.tracker.errors.append(f"{c.name}: {exc}")
+            self._failed(c, exc)
+
+    def _failed(self, c: Collection, exc: XeroError) -> None:
+        self.tracker.resource(c.name).error = str(exc)
+        self.tracker.errors.append(f"{c.name}: {exc}")
+        if self.raise_errors:
+            raise exc
 
     def _get(self, c: Collection, path: str, params: dict, since: datetime | None) -> dict:
         self.tracker.add(c.name, requests=1)
@@ -166,8 +283,6 @@ class _Reader:
                 yield payload
 
     def _rows(self, c: Collection, payload: dict) -> list[dict]:
-        from pipelines.xero.helpers import TENANT_ID, convert, item_schema
-
         rows = payload.get(c.envelope) or []
         schema = item_schema(c.envelope)
         for row in rows:
@@ -176,53 +291,24 @@ class _Reader:
         self.tracker.add(c.name, rows=len(rows))
         return rows
 
-    def _state(self, c: Collection) -> dict:
-        import dlt
-
-        return dlt.current.resource_state(c.name)
-
-    def _since(self, c: Collection) -> datetime | None:
-        """If-Modified-Since for this run: the cursor cut to the second, so the boundary
-        second is read again (merged, not duplicated) instead of skipped."""
-        if self.full_refresh:
-            return None
-        cursor = self._state(c).get("cursor")
-        if not cursor:
-            return None
-        return datetime.fromisoformat(cursor).replace(microsecond=0)
-
-    def _advance(self, c: Collection, newest: datetime | None) -> None:
-        if newest is None:
-            return
-        state = self._state(c)
-        current = state.get("cursor")
-        if current is None or newest > datetime.fromisoformat(current):
-            state["cursor"] = newest.isoformat()
-
     def _seen(self, c: Collection, ids: set) -> None:
         if c.primary_key:
             self.tracker.seen_ids[c.name] = ids
 
     # strategies
 
-    def _paged_ims(self, c: Collection):
-        since = self._since(c)
+    def _paged_ims(self, c: Collection, since: datetime | None):
         params = {**dict(c.params), "page": 1}
         if c.page_size:
             params["pageSize"] = c.page_size
         seen: set = set()
-        newest = None
         for attempt in range(3):
             seen.clear()
             expected = None
             for rows, pagination in self._pages(c, params, since):
                 if pagination:
                     expected = pagination.get("itemCount")
-                for row in rows:
-                    seen.add(row.get(c.primary_key))
-                    value = row.get(c.cursor)
-                    if isinstance(value, datetime) and (newest is None or value > newest):
-                        newest = value
+                seen.update(row.get(c.primary_key) for row in rows)
                 yield rows
             # rows updated while the pages were read can shift between pages: read again
             if expected is None or len(seen) >= int(expected) or attempt == 2:
@@ -232,7 +318,6 @@ class _Reader:
             )
         if self.full_refresh:
             self._seen(c, set(seen))
-        self._advance(c, newest)
 
     def _pages(self, c: Collection, params: dict, since: datetime | None):
         """(rows, pagination) per page: page 1, then the rest concurrently when the envelope
@@ -255,56 +340,47 @@ class _Reader:
             rows = self._rows(c, self._get(c, c.path, {**params, "page": page}, since))
             yield rows, None
 
-    def _unpaged_ims(self, c: Collection):
+    def _unpaged_ims(self, c: Collection, since: datetime | None):
         # one call either way: where Xero deletes outright, read it all so every run sees
         # the deletions (If-Modified-Since never shows them)
         complete = self.full_refresh or c.hard_deletes
-        since = None if complete else self._since(c)
-        rows = self._rows(c, self._get(c, c.path, dict(c.params), since))
+        rows = self._rows(c, self._get(c, c.path, dict(c.params), None if complete else since))
         yield rows
         if complete:
             self._seen(c, {row.get(c.primary_key) for row in rows})
-        self._advance(c, _newest(rows, c.cursor))
 
-    def _journals(self, c: Collection):
-        state = self._state(c)
-        offset = 0 if self.full_refresh else int(state.get("offset", 0))
+    def _journals(self, c: Collection, since: int | None):
+        offset = int(since or 0)
         while True:
             rows = self._rows(c, self._get(c, c.path, {"offset": offset}, None))
             if rows:
                 yield rows
                 offset = max(int(row["JournalNumber"]) for row in rows)
-                state["offset"] = offset
             if len(rows) < settings.JOURNALS_PER_CALL:
                 break
 
-    def _paged_client_filter(self, c: Collection):
-        since = self._since(c)
+    def _paged_client_filter(self, c: Collection, since: datetime | None):
+        # no If-Modified-Since here: every page is read (so every run sees every id) and the
+        # cursor's filter keeps the changed rows
         seen: set = set()
-        newest = None
         page = 1
         while True:
             rows = self._rows(c, self._get(c, c.path, {**dict(c.params), "page": page}, None))
             seen.update(row.get(c.primary_key) for row in rows)
-            changed = [row for row in rows if _changed_since(row.get(c.cursor), since)]
-            newest = max(filter(None, [newest, _newest(rows, c.cursor)]), default=None)
-            if changed:
-                yield changed
+            if rows:
+                yield rows
             if len(rows) < settings.DEFAULT_PAGE_SIZE:
                 break
             page += 1
         self._seen(c, seen)
-        self._advance(c, newest)
 
-    def _full_refresh(self, c: Collection):
+    def _full_refresh(self, c: Collection, since: None):
         rows = self._rows(c, self._get(c, c.path, dict(c.params), None))
         yield rows
         if c.primary_key:
             self._seen(c, {row.get(c.primary_key) for row in rows})
 
     def _by_ids(self, c: Collection, ids: list[str]):
-        from pipelines.xero.client import XeroNotFoundError
-
         unique = list(dict.fromkeys(ids))
         if c.ids_param or (c.primary_key and c.where):
             params = dict(c.params)
@@ -320,7 +396,7 @@ class _Reader:
                 yield self._rows(c, payload)
             return
         if not c.by_id:  # small reference data: read it whole
-            yield from self._strategy(c)
+            yield from self._strategy(c, None)
             return
         params = {k: v for k, v in c.params if k == "unitdp"}
         for record_id in unique:
@@ -347,8 +423,6 @@ def _id_params(c: Collection, batches) -> Iterator[dict]:
 
 def where_match(key: str, record_id: str) -> str:
     """`CreditNoteID==Guid("…")` for a GUID, `TaxType=="…"` for any other key."""
-    import json
-
     if _GUID.match(record_id):
         return f'{key}==Guid("{record_id}")'
     return f"{key}=={json.dumps(record_id)}"
@@ -358,8 +432,6 @@ def where_batches(key: str, ids: list[str], params: dict | None = None) -> Itera
     """`where` expressions matching the ids, OR-ed together: as many per expression as keep
     the encoded query string (with `params`) under MAX_QUERY_CHARS, at most
     MAX_IDS_PER_REQUEST."""
-    import httpx
-
     base = len(str(httpx.QueryParams({**(params or {}), "where": ""})))
     separator = len(str(httpx.QueryParams({"w": " OR "}))) - 2
     batch: list[str] = []
@@ -381,22 +453,8 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 def _table_created(name: str) -> bool:
-    import dlt
-    from dlt.common.schema.utils import has_table_seen_data
-
     table = dlt.current.source_schema().tables.get(name)
     return table is not None and has_table_seen_data(table)
-
-
-def _newest(rows: list[dict], cursor: str | None) -> datetime | None:
-    values = [row.get(cursor) for row in rows]
-    return max((v for v in values if isinstance(v, datetime)), default=None)
-
-
-def _changed_since(value, since: datetime | None) -> bool:
-    if since is None or not isinstance(value, datetime):
-        return True
-    return value >= since
 
 
 def _batches(values: list[str], size: int) -> Iterator[list[str]]:

@@ -364,10 +364,27 @@ def _refused_for_scope(response: httpx.Response) -> bool:
 def auth_from_env(identity_url: str | None = None) -> XeroAuth:
     """The XeroAuth the environment asks for (see the module docstring). Raises XeroAuthError
     when nothing usable is configured."""
-    access_token = os.environ.get("XERO_ACCESS_TOKEN", "").strip()
-    client_id = os.environ.get("XERO_CLIENT_ID", "").strip()
-    client_secret = os.environ.get("XERO_CLIENT_SECRET", "").strip()
-    seed = os.environ.get("XERO_REFRESH_TOKEN", "").strip() or None
+    return build_auth(
+        access_token=os.environ.get("XERO_ACCESS_TOKEN", "").strip(),
+        client_id=os.environ.get("XERO_CLIENT_ID", "").strip(),
+        client_secret=os.environ.get("XERO_CLIENT_SECRET", "").strip(),
+        refresh_token=os.environ.get("XERO_REFRESH_TOKEN", "").strip(),
+        identity_url=identity_url,
+    )
+
+
+def build_auth(
+    *,
+    access_token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    refresh_token: str | None = None,
+    identity_url: str | None = None,
+) -> XeroAuth:
+    """The XeroAuth for these credentials: a static access token; else the refresh grant when a
+    refresh token seeds the token store or the store holds one for the client; else client
+    credentials. Raises XeroAuthError when nothing usable is given."""
+    seed = refresh_token or None
     if access_token:
         return XeroAuth("static", access_token=access_token, identity_url=identity_url)
     if not client_id:

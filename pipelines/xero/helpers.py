@@ -219,3 +219,9 @@ class SyncTracker:
         with self.lock:
             progress.rows += rows
             progress.requests += requests
+
+
+def resource_name(collection: str, tenant_id: str) -> str:
+    """`invoices_<tenant id>`: dlt keeps a cursor in the state of its resource, so each tenant
+    gets resources of its own (one cursor shared by two tenants skips rows)."""
+    return f"{collection}_{tenant_id.replace('-', '_')}"

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from pipelines.xero.helpers import resource_name
+
 logger = logging.getLogger(__name__)
 
 TENANT_ID = "tenant_id"
@@ -339,7 +341,7 @@ class ReportReader:
             return
         import dlt
 
-        state = dlt.current.resource_state(report.name)
+        state = dlt.current.resource_state(resource_name(report.name, self.tenant_id))
         loaded = set(state.get("loaded") or [])
         today = self.settings.current_day()
         first = horizon_start(today, self.year_end(report), self.settings.years)
@@ -376,7 +378,7 @@ class ReportReader:
     def _aged(self, report: ReportSpec) -> Iterator[list[dict]]:
         import dlt
 
-        state = dlt.current.resource_state(report.name)
+        state = dlt.current.resource_state(resource_name(report.name, self.tenant_id))
         today = self.settings.current_day()
         done = set(state.get("contacts") or []) if state.get("day") == today.isoformat() else set()
         budget = self.settings.aged_contacts_per_day - len(done)
@@ -426,7 +428,7 @@ def report_resources(client, tenant_id: str, names: list[str], full_refresh: boo
         resources.append(
             dlt.resource(
                 reader.read(report),
-                name=report.name,
+                name=resource_name(report.name, tenant_id),
                 table_name=report.name,
                 write_disposition={"disposition": "merge", "strategy": "delete-insert"},
                 primary_key=primary_key(report),

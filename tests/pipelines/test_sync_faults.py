@@ -105,10 +105,38 @@ def test_a_database_cut_off_mid_load_gives_one_line_and_the_rerun_is_exact(
         assert_matches_truth(postgres_url, sb, only=CORE)
 
 
+def change_references(tenant, label: str, count: int = 25) -> dict[str, str]:
+    """Give `count` invoices a new Reference; returns {invoice id: reference}."""
+    invoices = [
+        r for r in tenant.collection("Invoices").records()
+        if r["Status"] in ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
+    ]
+    changed = {}
+    for invoice in invoices[:count]:
+        reference = f"{label} {invoice['InvoiceID'][:8]}"
+        tenant.update("Invoices", invoice["InvoiceID"], {"Reference": reference})
+        changed[invoice["InvoiceID"]] = reference
+    return changed
+
+
+def assert_references(destination: str, tenant, expected: dict[str, str]) -> None:
+    loaded = dict(
+        query(
+            destination,
+            "select cast(invoice_id as varchar), reference from xero.invoices"
+            " where tenant_id = %s",
+            tenant.tenant_id,
+        )
+    )
+    stale = {i: r for i, r in expected.items() if loaded.get(i) != r}
+    assert not stale, f"{tenant.name}: {len(stale)} of {len(expected)} updates not loaded"
+
+
 @pytest.mark.postgres
 def test_per_tenant_syncs_in_parallel_lose_no_update(monkeypatch, sb, postgres_url):
-    """Two processes, one per tenant, into one new PostgreSQL dataset, three rounds with the
-    data changing between rounds: every round ends exactly at the truth."""
+    """Two processes, one per tenant, into one new PostgreSQL dataset, three rounds with
+    invoices changing between rounds: every round ends exactly at the truth, every update in."""
+    changed: dict[str, dict[str, str]] = {}
     with served(monkeypatch, sb):
         for round_ in range(3):
             processes = [
@@ -124,7 +152,8 @@ def test_per_tenant_syncs_in_parallel_lose_no_update(monkeypatch, sb, postgres_u
                 assert process.returncode == 0, f"round {round_}: {stderr[-2000:]}"
             assert_matches_truth(postgres_url, sb, only=CORE)
             for tenant in sb.tenants:
-                _mutate(tenant)
+                assert_references(postgres_url, tenant, changed.get(tenant.tenant_id, {}))
+                changed[tenant.tenant_id] = change_references(tenant, f"round {round_}")
 
 
 def test_a_second_sync_on_the_same_warehouse_waits_for_the_first(monkeypatch, sb, tmp_path):
