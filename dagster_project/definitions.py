@@ -7,8 +7,6 @@ overrides) and when runs launch (resources), never at import.
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from assets.checks import build_freshness_checks
@@ -29,6 +27,7 @@ from dagster_project.sensors import (
     build_tenants_sensor,
     build_webhook_sensor,
 )
+from pipelines.environment import setting
 
 
 def build_definitions(
@@ -66,6 +65,6 @@ def build_definitions(
 @dg.definitions
 def defs() -> dg.Definitions:
     return build_definitions(
-        sync_cron=os.environ.get("XERO_SYNC_CRON") or DEFAULT_SYNC_CRON,
-        reconcile_cron=os.environ.get("XERO_RECONCILE_CRON") or DEFAULT_RECONCILE_CRON,
+        sync_cron=setting("XERO_SYNC_CRON") or DEFAULT_SYNC_CRON,
+        reconcile_cron=setting("XERO_RECONCILE_CRON") or DEFAULT_RECONCILE_CRON,
     )

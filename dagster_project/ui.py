@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from pipelines.environment import current, setting
+
 logger = logging.getLogger(__name__)
 
 CODE_LOCATION_MODULE = "dagster_project.definitions"
@@ -47,7 +49,7 @@ def initialize_warehouse_pool(home: Path) -> None:
 
 
 def default_dagster_home(env: Mapping[str, str]) -> Path:
-    state = env.get("XERO_WAREHOUSE_HOME") or os.environ.get("XERO_WAREHOUSE_HOME")
+    state = env.get("XERO_WAREHOUSE_HOME") or setting("XERO_WAREHOUSE_HOME")
     return Path(state or "~/.xero-warehouse").expanduser() / "dagster"
 
 
@@ -67,7 +69,7 @@ def start_dagster_ui(
     """
     home = prepare_dagster_home(dagster_home or default_dagster_home(env))
     process_env = {
-        **os.environ,
+        **current(),
         **env,
         "DAGSTER_HOME": str(home),
         "RUNTIME__DLTHUB_TELEMETRY": "false",
@@ -161,6 +163,6 @@ if __name__ == "__main__":
     # `python -m dagster_project.ui`: what `xero-warehouse demo --dagster` starts
     raise SystemExit(
         run_dagster_ui(
-            os.environ, announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)")
+            current(), announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)")
         )
     )

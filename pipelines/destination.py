@@ -9,13 +9,13 @@ split differently (an unencoded `@` or `/` in the password) is refused.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, unquote_to_bytes
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError
 
 DEFAULT_DUCKDB_FILE = "xero_warehouse.duckdb"
@@ -39,7 +39,7 @@ class Destination:
 
     @property
     def postgres_dsn(self) -> str:
-        return self.postgres.dsn(default_user=os.environ.get("USER", "postgres"))
+        return self.postgres.dsn(default_user=setting("USER") or "postgres")
 
     @property
     def display(self) -> str:
@@ -65,7 +65,7 @@ class Destination:
         credentials = DuckDbCredentials(
             str(self.duckdb_path),
             global_config={
-                "memory_limit": os.environ.get("XERO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
+                "memory_limit": setting("XERO_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT,
                 "preserve_insertion_order": False,
             },
         )

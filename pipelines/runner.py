@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from pipelines.destination import Destination, parse_destination
 from pipelines.display import PlainProgress
+from pipelines.environment import state_home
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings
@@ -61,10 +61,6 @@ class SyncResult:
     @property
     def rows(self) -> int:
         return sum(t.rows for t in self.tables.values())
-
-
-def state_home() -> Path:
-    return Path(os.environ.get("XERO_WAREHOUSE_HOME") or "~/.xero-warehouse").expanduser()
 
 
 def pipeline_name(tenant_id: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 
+from pipelines.environment import configure_dlt
 from pipelines.errors import XeroWarehouseError
 
 # subcommand -> "module:function" taking the argparse namespace and returning an exit code
@@ -150,9 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.verbose:
         for noisy in ("httpx", "httpcore", "dlt", "uvicorn.access"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    # dlt logs each failed job with its traceback; failures reach the user as one line
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "DEBUG" if args.verbose else "CRITICAL")
+    configure_dlt(verbose=args.verbose)
     try:
         code = _handler(args)(args)
     except XeroWarehouseError as exc:

@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import html
 import logging
-import os
 import sys
 import threading
 import time
@@ -22,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError
 from pipelines.xero.auth import (
     LOGIN_HINT,
@@ -47,7 +47,7 @@ LOGIN_TIMEOUT_SECONDS = 300.0
 
 
 def api_url(override: str | None = None) -> str:
-    return (override or os.environ.get("XERO_API_URL") or DEFAULT_API_URL).rstrip("/")
+    return (override or setting("XERO_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
 # --- the local callback server ---------------------------------------------------------------
@@ -157,7 +157,7 @@ def login(
                 webbrowser.open(request.url, new=1)
         answer = callback.wait(timeout)
     token = _finish(credentials, request, answer, identity)
-    seed = os.environ.get("XERO_REFRESH_TOKEN", "").strip()
+    seed = setting("XERO_REFRESH_TOKEN")
     if seed:  # the new login supersedes the seed in the environment
         token = replace(token, seed_fingerprint=fingerprint(seed))
     save_login(store, token)
@@ -182,8 +182,8 @@ def _finish(
 
 
 def _credentials_from_env(require_secret: bool = False) -> ClientCredentials:
-    client_id = os.environ.get("XERO_CLIENT_ID", "").strip()
-    secret = os.environ.get("XERO_CLIENT_SECRET", "").strip() or None
+    client_id = setting("XERO_CLIENT_ID")
+    secret = setting("XERO_CLIENT_SECRET") or None
     if not client_id:
         raise ConfigurationError(
             "set XERO_CLIENT_ID (and XERO_CLIENT_SECRET for a web app) from the app at "
@@ -200,12 +200,12 @@ def login_command(args: argparse.Namespace) -> int:
     store.check_writable()  # now, not after the browser
     scope = (
         getattr(args, "scopes", None)
-        or os.environ.get("XERO_SCOPES")
+        or setting("XERO_SCOPES")
         or default_scopes(granular=bool(getattr(args, "granular_scopes", False)))
     )
     redirect_uri = (
         getattr(args, "redirect_uri", None)
-        or os.environ.get("XERO_REDIRECT_URI")
+        or setting("XERO_REDIRECT_URI")
         or (
             f"http://localhost:{args.port}/callback"
             if getattr(args, "port", None)

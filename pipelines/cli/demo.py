@@ -8,14 +8,13 @@ models, and prints what was loaded and the AR aging totals.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from datetime import date
 
 from pipelines.cli.progress import make_progress
 from pipelines.destination import parse_destination
+from pipelines.environment import current, overridden, state_home
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +25,9 @@ DEMO_TIME_SCALE = 60.0  # rate-limit windows run 60x faster than Xero's
 BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
 
 
-@contextmanager
-def _environment(values: dict[str, str]):
-    """Point the client and auth at the sandbox for the duration of the demo."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _sandbox_env(server) -> dict[str, str]:
     """The sandbox's credentials, its fast clock, and a state folder of its own so the demo
     never touches the tokens or cursors of a real Xero connection."""
-    from pipelines.runner import state_home
-
     env = {k: v for k, v in server.env.items() if k.startswith("XERO_")}
     env.setdefault("XERO_ACCESS_TOKEN", "")
     env["XERO_RATE_LIMIT_TIME_SCALE"] = str(DEMO_TIME_SCALE)
@@ -64,7 +46,7 @@ def demo_command(args) -> int:
     as_of = sandbox.clock.now().date()
     with running_sandbox(sandbox, time_scale=DEMO_TIME_SCALE, limits=True) as server:
         env = _sandbox_env(server)
-        with _environment(env):
+        with overridden(env):
             print(f"syncing into {destination.display}")
             result = sync(destination=destination.url, display=make_progress(live=True))
         for error in result.errors:
@@ -83,7 +65,7 @@ def demo_command(args) -> int:
 def _dagster_ui(env: dict[str, str], destination) -> int:
     """The Dagster UI on the same sandbox and warehouse, until Ctrl-C. It runs in a process
     of its own (the CLI never imports the Dagster code location)."""
-    ui_env = {**os.environ, **env, "XERO_WAREHOUSE_DESTINATION": destination.url}
+    ui_env = {**current(), **env, "XERO_WAREHOUSE_DESTINATION": destination.url}
     try:
         return subprocess.call([sys.executable, "-m", "dagster_project.ui"], env=ui_env)
     except KeyboardInterrupt:

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import socket
 import sqlite3
 import threading
@@ -36,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError
 from pipelines.webhooks.store import EventStore, parse_events
 
@@ -65,7 +65,7 @@ def signature_matches(key: str, body: bytes, signature: str) -> bool:
 
 
 def webhook_key_from_env() -> str:
-    key = os.environ.get("XERO_WEBHOOK_KEY", "").strip()
+    key = setting("XERO_WEBHOOK_KEY")
     if not key:
         raise ConfigurationError(
             "XERO_WEBHOOK_KEY is not set: copy the webhooks key from your app in the "

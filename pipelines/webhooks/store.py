@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pipelines.environment import setting, state_home
 from pipelines.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -78,11 +78,10 @@ class InvalidPayload(ValueError):
 
 def default_store_path() -> Path:
     """`$XERO_WEBHOOK_STORE`, else `$XERO_WAREHOUSE_HOME/webhooks.sqlite3`."""
-    explicit = os.environ.get("XERO_WEBHOOK_STORE")
+    explicit = setting("XERO_WEBHOOK_STORE")
     if explicit:
         return Path(explicit).expanduser()
-    home = os.environ.get("XERO_WAREHOUSE_HOME") or "~/.xero-warehouse"
-    return Path(home).expanduser() / STORE_FILE
+    return state_home() / STORE_FILE
 
 
 def _timestamp(moment: datetime) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Generator
@@ -25,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 
+from pipelines.environment import setting
 from pipelines.errors import XeroWarehouseError
 from pipelines.xero.token_store import StoredToken, TokenStore, token_store_from_env
 
@@ -45,7 +45,7 @@ class RefreshTokenRejected(XeroAuthError):
 
 
 def identity_url(override: str | None = None) -> str:
-    return (override or os.environ.get("XERO_IDENTITY_URL") or DEFAULT_IDENTITY_URL).rstrip("/")
+    return (override or setting("XERO_IDENTITY_URL") or DEFAULT_IDENTITY_URL).rstrip("/")
 
 
 def token_url(override: str | None = None) -> str:
@@ -365,10 +365,10 @@ def auth_from_env(identity_url: str | None = None) -> XeroAuth:
     """The XeroAuth the environment asks for (see the module docstring). Raises XeroAuthError
     when nothing usable is configured."""
     return build_auth(
-        access_token=os.environ.get("XERO_ACCESS_TOKEN", "").strip(),
-        client_id=os.environ.get("XERO_CLIENT_ID", "").strip(),
-        client_secret=os.environ.get("XERO_CLIENT_SECRET", "").strip(),
-        refresh_token=os.environ.get("XERO_REFRESH_TOKEN", "").strip(),
+        access_token=setting("XERO_ACCESS_TOKEN"),
+        client_id=setting("XERO_CLIENT_ID"),
+        client_secret=setting("XERO_CLIENT_SECRET"),
+        refresh_token=setting("XERO_REFRESH_TOKEN"),
         identity_url=identity_url,
     )
 
@@ -448,10 +448,10 @@ def default_scopes(granular: bool = False) -> str:
 def authorize_url() -> str:
     """`XERO_AUTHORIZE_URL`, else `$XERO_IDENTITY_URL/connect/authorize` when XERO_IDENTITY_URL
     is set (a local sandbox serves both), else Xero's login page."""
-    explicit = os.environ.get("XERO_AUTHORIZE_URL", "").strip()
+    explicit = setting("XERO_AUTHORIZE_URL")
     if explicit:
         return explicit
-    if os.environ.get("XERO_IDENTITY_URL", "").strip():
+    if setting("XERO_IDENTITY_URL"):
         return f"{identity_url()}/connect/authorize"
     return DEFAULT_AUTHORIZE_URL
 

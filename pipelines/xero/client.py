@@ -38,7 +38,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import random
 import re
 import threading
@@ -56,6 +55,7 @@ from typing import Any
 
 import httpx
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.xero.auth import XeroAuthError as CredentialsError
 from pipelines.xero.limiter import (
@@ -235,7 +235,7 @@ def _path_key(path: str) -> str:
 
 def api_url_from_env(api_url: str | None = None) -> str:
     """`api_url`, else `$XERO_API_URL`, else https://api.xero.com (without a trailing /)."""
-    url = api_url or os.environ.get("XERO_API_URL", "").strip() or DEFAULT_API_URL
+    url = api_url or setting("XERO_API_URL") or DEFAULT_API_URL
     return url.rstrip("/")
 
 

@@ -14,13 +14,13 @@ seed is remembered by its fingerprint and not sent again once rotated.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from dlt.common.configuration import configspec
 from dlt.common.configuration.specs import CredentialsConfiguration
 from dlt.common.typing import TSecretStrValue
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError
 from pipelines.xero.auth import XeroAuth, auth_from_env, build_auth
 
@@ -63,7 +63,7 @@ def cursor_lookback(configured: int | None = None) -> timedelta:
     an UpdatedDateUTC older than a cursor already taken; the lookback reads it next time."""
     if configured is not None:
         return _lookback(configured, "cursor_lookback_seconds")
-    raw = os.environ.get(LOOKBACK_VARIABLE, "").strip()
+    raw = setting(LOOKBACK_VARIABLE)
     if not raw:
         return DEFAULT_CURSOR_LOOKBACK
     try:

@@ -21,7 +21,6 @@ Every wait goes through a `Clock`, so the arithmetic is testable without sleepin
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -30,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from pipelines.environment import setting
 from pipelines.errors import ConfigurationError
 
 __all__ = [
@@ -90,7 +90,7 @@ class RateLimits:
 
 def env_number(name: str, kind: type, default: float) -> float:
     """The numeric environment variable `name` (`kind` int or float), `default` when unset."""
-    raw = os.environ.get(name, "").strip()
+    raw = setting(name)
     if not raw:
         return default
     try:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import calendar
 import fnmatch
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from pipelines.environment import setting
 from pipelines.xero.helpers import resource_name
 
 logger = logging.getLogger(__name__)
@@ -94,13 +94,13 @@ class ReportSettings:
             ("reread_months", "XERO_REPORT_REREAD_MONTHS"),
             ("aged_contacts_per_day", "XERO_REPORT_AGED_CONTACTS"),
         ):
-            raw = os.environ.get(env, "").strip()
+            raw = setting(env)
             if not raw:
                 continue
             if not raw.isdigit() or (name == "years" and int(raw) < 1):
                 raise ConfigurationError(f"{env} must be a whole number (1 or more for years)")
             values[name] = int(raw)
-        as_of = os.environ.get("XERO_REPORT_AS_OF", "").strip()
+        as_of = setting("XERO_REPORT_AS_OF")
         if as_of:
             try:
                 values["today"] = date.fromisoformat(as_of)

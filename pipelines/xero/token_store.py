@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from filelock import FileLock, Timeout
 
 from pipelines.destination import parse_postgres_url
+from pipelines.environment import setting, state_home
 from pipelines.errors import ConfigurationError
 
 TABLE = "xero_warehouse_tokens"
@@ -109,26 +110,22 @@ class TokenStore:
         return f"{type(self).__name__}({self.location!r})"
 
 
-def warehouse_home() -> Path:
-    return Path(os.environ.get("XERO_WAREHOUSE_HOME") or Path.home() / ".xero-warehouse")
-
-
 def token_store_from_env() -> TokenStore:
     """`XERO_TOKEN_STORE`: a postgresql:// URL, a file path (or file:// URL), or unset for
     `$XERO_WAREHOUSE_HOME/tokens.json`."""
-    setting = os.environ.get("XERO_TOKEN_STORE", "").strip()
-    if not setting:
-        return FileTokenStore(warehouse_home() / "tokens.json")
-    scheme = urlsplit(setting).scheme
+    location = setting("XERO_TOKEN_STORE")
+    if not location:
+        return FileTokenStore(state_home() / "tokens.json")
+    scheme = urlsplit(location).scheme
     if scheme in ("postgresql", "postgres"):
-        return PostgresTokenStore(setting)
+        return PostgresTokenStore(location)
     if scheme == "file":
-        return FileTokenStore(Path(urlsplit(setting).path))
+        return FileTokenStore(Path(urlsplit(location).path))
     if scheme and len(scheme) > 1:
         raise ConfigurationError(
             f"XERO_TOKEN_STORE must be a postgresql:// URL or a file path, not a {scheme}:// URL"
         )
-    return FileTokenStore(Path(setting).expanduser())
+    return FileTokenStore(Path(location).expanduser())
 
 
 # --- file backend ----------------------------------------------------------------------------
