@@ -7,14 +7,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from sqlglot import exp
 
 from pipelines.destination import parse_destination
-from pipelines.models import raw_columns, sql_dir
+from pipelines.models import project_dir
+
+CASES = Path(__file__).parent / "cases"
 
 
 def case_files() -> list[Path]:
-    return sorted((sql_dir() / "tests").glob("*.yml"))
+    return sorted(CASES.glob("*.yml"))
+
+
+def raw_columns() -> dict[str, dict[str, str]]:
+    """The raw columns the dbt project declares: {table: {column: type}}."""
+    sources = yaml.safe_load((project_dir() / "models/staging/_xero__sources.yml").read_text())
+    [xero] = [source for source in sources["sources"] if source["name"] == "xero"]
+    return {
+        table["name"]: {column["name"]: column["data_type"] for column in table["columns"]}
+        for table in xero["tables"]
+    }
 
 
 def read_case(path: Path) -> dict:
@@ -34,8 +45,8 @@ def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str =
             rows = _with_defaults(table, rows, (defaults or {}).get(table, {}))
             columns = sorted({column for row in rows for column in row})
             undeclared = [c for c in columns if c not in declared[table]]
-            assert not undeclared, f"{table}: columns not in raw_columns.yml: {undeclared}"
-            types = {c: _sql_type(declared[table][c], destination.kind) for c in columns}
+            assert not undeclared, f"{table}: columns not declared in the sources: {undeclared}"
+            types = {c: declared[table][c] for c in columns}
             cursor.execute(
                 f'create table "{dataset}"."{table}" ('
                 + ", ".join(f'"{c}" {types[c]}' for c in columns)
@@ -53,10 +64,6 @@ def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str =
 
 def _with_defaults(table: str, rows: list[dict], defaults: dict) -> list[dict]:
     return [{"_dlt_id": f"{table}:{index}", **defaults, **row} for index, row in enumerate(rows)]
-
-
-def _sql_type(duckdb_type: str, engine: str) -> str:
-    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect=engine)
 
 
 def _value(value, type_: str):

@@ -50,7 +50,7 @@ def test_both_engines_give_identical_tables(tmp_path, postgres_url):
             load_raw(url, case["given"], case.get("defaults"), dataset=f"x_{path.stem}")
             results = run_models(url, dataset=f"x_{path.stem}", as_of=as_of)
             tables[url] = {
-                result.name: sorted(read_table(url, f"reporting.{result.name}"), key=_sort_key)
+                result.name: sorted(read_table(url, f"{result.schema}.{result.name}"), key=_sort_key)
                 for result in results
             }
         for name, rows in tables[duckdb_url].items():

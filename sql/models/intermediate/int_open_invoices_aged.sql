@@ -8,15 +8,15 @@
 with
 
 invoices as (
-    select * from int_invoices_rolled_back_to_as_of
+    select * from {{ ref('int_invoices_rolled_back_to_as_of') }}
 ),
 
 contacts as (
-    select * from stg_xero__contacts
+    select * from {{ ref('stg_xero__contacts') }}
 ),
 
 organisations as (
-    select * from stg_xero__organisations
+    select * from {{ ref('stg_xero__organisations') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 invoices as (
-    select * from xero.invoices
+    select * from {{ xero_source('invoices') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 overpayments as (
-    select * from xero.overpayments
+    select * from {{ xero_source('overpayments') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 currencies as (
-    select * from xero.currencies
+    select * from {{ xero_source('currencies') }}
 ),
 
 final as (

@@ -8,27 +8,27 @@
 with
 
 payments as (
-    select * from stg_xero__payments
+    select * from {{ ref('stg_xero__payments') }}
 ),
 
 invoices as (
-    select * from stg_xero__invoices
+    select * from {{ ref('stg_xero__invoices') }}
 ),
 
 credit_notes as (
-    select * from stg_xero__credit_notes
+    select * from {{ ref('stg_xero__credit_notes') }}
 ),
 
 contacts as (
-    select * from stg_xero__contacts
+    select * from {{ ref('stg_xero__contacts') }}
 ),
 
 accounts as (
-    select * from stg_xero__accounts
+    select * from {{ ref('stg_xero__accounts') }}
 ),
 
 organisations as (
-    select * from stg_xero__organisations
+    select * from {{ ref('stg_xero__organisations') }}
 ),
 
 payments_joined as (

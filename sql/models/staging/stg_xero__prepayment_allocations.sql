@@ -1,21 +1,21 @@
--- grain: one row per allocation of a overpayment to an invoice
--- (tenant_id, overpayment_id, allocation row)
+-- grain: one row per allocation of a prepayment to an invoice
+-- (tenant_id, prepayment_id, allocation row)
 
 with
 
 allocations as (
-    select * from xero.overpayments__allocations
+    select * from {{ xero_source('prepayments__allocations') }}
 ),
 
-overpayments as (
-    select * from xero.overpayments
+prepayments as (
+    select * from {{ xero_source('prepayments') }}
 ),
 
 final as (
     select
         -- ids
-        overpayments.tenant_id,
-        overpayments.overpayment_id,
+        prepayments.tenant_id,
+        prepayments.prepayment_id,
         allocations.allocation_id,
         allocations.invoice__invoice_id as invoice_id,
 
@@ -33,9 +33,9 @@ final as (
         allocations.date as allocation_date
 
     from allocations
-    inner join overpayments
-        on allocations._dlt_parent_id = overpayments._dlt_id
-    where overpayments._deleted_at is null
+    inner join prepayments
+        on allocations._dlt_parent_id = prepayments._dlt_id
+    where prepayments._deleted_at is null
 )
 
 select * from final

@@ -3,7 +3,7 @@
 with
 
 payments as (
-    select * from xero.payments
+    select * from {{ xero_source('payments') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 journals as (
-    select * from xero.journals
+    select * from {{ xero_source('journals') }}
 ),
 
 final as (

@@ -3,11 +3,11 @@
 with
 
 line_items as (
-    select * from xero.invoices__line_items
+    select * from {{ xero_source('invoices__line_items') }}
 ),
 
 invoices as (
-    select * from xero.invoices
+    select * from {{ xero_source('invoices') }}
 ),
 
 final as (

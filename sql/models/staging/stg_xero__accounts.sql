@@ -4,7 +4,7 @@
 with
 
 accounts as (
-    select * from xero.accounts
+    select * from {{ xero_source('accounts') }}
 ),
 
 final as (

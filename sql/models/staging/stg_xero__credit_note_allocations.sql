@@ -4,11 +4,11 @@
 with
 
 allocations as (
-    select * from xero.credit_notes__allocations
+    select * from {{ xero_source('credit_notes__allocations') }}
 ),
 
 credit_notes as (
-    select * from xero.credit_notes
+    select * from {{ xero_source('credit_notes') }}
 ),
 
 final as (

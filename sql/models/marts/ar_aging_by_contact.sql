@@ -5,7 +5,7 @@
 with
 
 aging as (
-    select * from fct_ar_aging
+    select * from {{ ref('fct_ar_aging') }}
 ),
 
 final as (

@@ -7,7 +7,7 @@
 with
 
 open_invoices as (
-    select * from int_open_invoices_aged
+    select * from {{ ref('int_open_invoices_aged') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 organisations as (
-    select * from xero.organisations
+    select * from {{ xero_source('organisations') }}
 ),
 
 final as (

@@ -16,31 +16,31 @@
 with recursive
 
 invoices as (
-    select * from stg_xero__invoices
+    select * from {{ ref('stg_xero__invoices') }}
 ),
 
 settlements as (
-    select * from int_invoice_settlements_unioned
+    select * from {{ ref('int_invoice_settlements_unioned') }}
 ),
 
 payments as (
-    select * from stg_xero__payments
+    select * from {{ ref('stg_xero__payments') }}
 ),
 
 overpayments as (
-    select * from stg_xero__overpayments
+    select * from {{ ref('stg_xero__overpayments') }}
 ),
 
 prepayments as (
-    select * from stg_xero__prepayments
+    select * from {{ ref('stg_xero__prepayments') }}
 ),
 
 organisations as (
-    select * from stg_xero__organisations
+    select * from {{ ref('stg_xero__organisations') }}
 ),
 
 as_of as (
-    select as_of_date from run_parameters
+    select {{ as_of_date() }} as as_of_date
 ),
 
 sales_invoices as (

@@ -1,29 +1,28 @@
--- grain: one row per tenant_id, credit_note_id
+-- grain: one row per tenant_id, prepayment_id
 
 with
 
-credit_notes as (
-    select * from xero.credit_notes
+prepayments as (
+    select * from {{ xero_source('prepayments') }}
 ),
 
 final as (
     select
         -- ids
         tenant_id,
-        credit_note_id,
+        prepayment_id,
         contact__contact_id as contact_id,
 
         -- strings
-        credit_note_number,
         reference,
-        type as credit_note_type,
-        status as credit_note_status,
+        type as prepayment_type,
+        status as prepayment_status,
         contact__name as contact_name,
         currency_code,
         line_amount_types,
         case type
-            when 'ACCRECCREDIT' then 'receivable'
-            when 'ACCPAYCREDIT' then 'payable'
+            when 'RECEIVE-PREPAYMENT' then 'receivable'
+            when 'SPEND-PREPAYMENT' then 'payable'
         end as ledger,
 
         -- numerics
@@ -38,14 +37,12 @@ final as (
         coalesce(status in ('AUTHORISED', 'PAID'), false) as is_posted,
 
         -- dates
-        date as credit_note_date,
-        due_date,
-        fully_paid_on_date,
+        date as prepayment_date,
 
         -- timestamps
         updated_date_utc as updated_at
 
-    from credit_notes
+    from prepayments
     where _deleted_at is null
 )
 

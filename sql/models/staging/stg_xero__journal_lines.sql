@@ -3,11 +3,11 @@
 with
 
 journal_lines as (
-    select * from xero.journals__journal_lines
+    select * from {{ xero_source('journals__journal_lines') }}
 ),
 
 journals as (
-    select * from xero.journals
+    select * from {{ xero_source('journals') }}
 ),
 
 final as (

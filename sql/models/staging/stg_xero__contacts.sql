@@ -3,7 +3,7 @@
 with
 
 contacts as (
-    select * from xero.contacts
+    select * from {{ xero_source('contacts') }}
 ),
 
 final as (

@@ -7,31 +7,31 @@
 with
 
 payments as (
-    select * from stg_xero__payments
+    select * from {{ ref('stg_xero__payments') }}
 ),
 
 credit_notes as (
-    select * from stg_xero__credit_notes
+    select * from {{ ref('stg_xero__credit_notes') }}
 ),
 
 credit_note_allocations as (
-    select * from stg_xero__credit_note_allocations
+    select * from {{ ref('stg_xero__credit_note_allocations') }}
 ),
 
 overpayments as (
-    select * from stg_xero__overpayments
+    select * from {{ ref('stg_xero__overpayments') }}
 ),
 
 overpayment_allocations as (
-    select * from stg_xero__overpayment_allocations
+    select * from {{ ref('stg_xero__overpayment_allocations') }}
 ),
 
 prepayments as (
-    select * from stg_xero__prepayments
+    select * from {{ ref('stg_xero__prepayments') }}
 ),
 
 prepayment_allocations as (
-    select * from stg_xero__prepayment_allocations
+    select * from {{ ref('stg_xero__prepayment_allocations') }}
 ),
 
 payments_kept as (

@@ -1,28 +1,29 @@
--- grain: one row per tenant_id, prepayment_id
+-- grain: one row per tenant_id, credit_note_id
 
 with
 
-prepayments as (
-    select * from xero.prepayments
+credit_notes as (
+    select * from {{ xero_source('credit_notes') }}
 ),
 
 final as (
     select
         -- ids
         tenant_id,
-        prepayment_id,
+        credit_note_id,
         contact__contact_id as contact_id,
 
         -- strings
+        credit_note_number,
         reference,
-        type as prepayment_type,
-        status as prepayment_status,
+        type as credit_note_type,
+        status as credit_note_status,
         contact__name as contact_name,
         currency_code,
         line_amount_types,
         case type
-            when 'RECEIVE-PREPAYMENT' then 'receivable'
-            when 'SPEND-PREPAYMENT' then 'payable'
+            when 'ACCRECCREDIT' then 'receivable'
+            when 'ACCPAYCREDIT' then 'payable'
         end as ledger,
 
         -- numerics
@@ -37,12 +38,14 @@ final as (
         coalesce(status in ('AUTHORISED', 'PAID'), false) as is_posted,
 
         -- dates
-        date as prepayment_date,
+        date as credit_note_date,
+        due_date,
+        fully_paid_on_date,
 
         -- timestamps
         updated_date_utc as updated_at
 
-    from prepayments
+    from credit_notes
     where _deleted_at is null
 )
 

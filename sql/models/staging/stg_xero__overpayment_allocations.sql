@@ -1,21 +1,21 @@
--- grain: one row per allocation of a prepayment to an invoice
--- (tenant_id, prepayment_id, allocation row)
+-- grain: one row per allocation of a overpayment to an invoice
+-- (tenant_id, overpayment_id, allocation row)
 
 with
 
 allocations as (
-    select * from xero.prepayments__allocations
+    select * from {{ xero_source('overpayments__allocations') }}
 ),
 
-prepayments as (
-    select * from xero.prepayments
+overpayments as (
+    select * from {{ xero_source('overpayments') }}
 ),
 
 final as (
     select
         -- ids
-        prepayments.tenant_id,
-        prepayments.prepayment_id,
+        overpayments.tenant_id,
+        overpayments.overpayment_id,
         allocations.allocation_id,
         allocations.invoice__invoice_id as invoice_id,
 
@@ -33,9 +33,9 @@ final as (
         allocations.date as allocation_date
 
     from allocations
-    inner join prepayments
-        on allocations._dlt_parent_id = prepayments._dlt_id
-    where prepayments._deleted_at is null
+    inner join overpayments
+        on allocations._dlt_parent_id = overpayments._dlt_id
+    where overpayments._deleted_at is null
 )
 
 select * from final

@@ -15,15 +15,15 @@
 with
 
 invoices as (
-    select * from stg_xero__invoices
+    select * from {{ ref('stg_xero__invoices') }}
 ),
 
 settlements as (
-    select * from int_invoice_settlements_unioned
+    select * from {{ ref('int_invoice_settlements_unioned') }}
 ),
 
 as_of as (
-    select as_of_date from run_parameters
+    select {{ as_of_date() }} as as_of_date
 ),
 
 settlements_after_as_of_summed as (

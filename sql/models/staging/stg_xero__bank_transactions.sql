@@ -3,7 +3,7 @@
 with
 
 bank_transactions as (
-    select * from xero.bank_transactions
+    select * from {{ xero_source('bank_transactions') }}
 ),
 
 final as (
