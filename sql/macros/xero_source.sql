@@ -1,6 +1,6 @@
 {#
     The raw table `name` of source `xero` as a subquery holding exactly its declared columns
-    (sources in models/staging/_xero__sources.yml), each cast to its declared type. dlt creates
+    (macros/xero_raw_columns.sql), each cast to its declared type. dlt creates
     a column only once Xero returned a non-null value for it, and a table only once its
     collection was loaded: a declared column the warehouse lacks reads as a typed null, a
     missing table as an empty one. The raw schema is never altered.
@@ -37,16 +37,9 @@
 
 {# {column: data_type} declared for raw table `name` of source `xero`. #}
 {% macro xero_declared_columns(name) %}
-    {%- set declared = {} -%}
-    {%- if execute -%}
-        {%- for node in graph.sources.values() if node.source_name == 'xero' and node.name == name -%}
-            {%- for column in node.columns.values() -%}
-                {%- do declared.update({column.name: column.data_type}) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-        {%- if not declared -%}
-            {{ exceptions.raise_compiler_error("source xero." ~ name ~ " declares no columns") }}
-        {%- endif -%}
+    {%- set declared = xero_raw_columns().get(name) -%}
+    {%- if not declared -%}
+        {{ exceptions.raise_compiler_error("xero." ~ name ~ " is not declared in macros/xero_raw_columns.sql") }}
     {%- endif -%}
     {{ return(declared) }}
 {% endmacro %}
