@@ -8,6 +8,7 @@ project. Marts land in schema `reporting`, staging and intermediate models next 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -157,7 +158,7 @@ def parsed_manifest(target: Destination, dataset: str, options: list[str]):
     seconds; dbt's partial parsing under `dbt_home()` speeds up the first one)."""
     from dbt.cli.main import dbtRunner
 
-    key = (target.kind, dataset, _project_signature())
+    key = (target.kind, dataset, _project_hash())
     if key not in _MANIFESTS:
         outcome = dbtRunner().invoke(["parse", "--vars", json.dumps({"dataset": dataset}), *options])
         if not outcome.success:
@@ -169,29 +170,61 @@ def parsed_manifest(target: Destination, dataset: str, options: list[str]):
 _MANIFESTS: dict[tuple, object] = {}
 
 
-def _project_signature() -> tuple:
-    files = sorted(p for p in project_dir().rglob("*") if p.is_file())
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+@contextmanager
+def dbt_profile(target: Destination):
+    """A private folder under `dbt_home()` holding the profile for `target`, removed on exit;
+    the PostgreSQL password is in the environment (for dbt's `env_var`) only meanwhile."""
+    home = dbt_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="profile-", dir=home) as private,
+        _password_in_environment(target),
+    ):
+        Path(private, "profiles.yml").write_text(yaml.safe_dump(profile(target)))
+        yield private
 
 
 @contextmanager
 def _dbt_files(target: Destination, dataset: str):
-    """dbt's command-line options for its files: the profile in a private temporary folder,
-    the target (with dbt's partial-parse state) per engine and dataset, and the log, all
-    under `dbt_home()`."""
-    home = dbt_home()
-    (home / "logs").mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="profile-", dir=home) as private:
-        Path(private, "profiles.yml").write_text(yaml.safe_dump(profile(target)))
+    """dbt's options for its files: the private profile, the target (holding dbt's
+    partial-parse state) per engine and dataset, and the log, all under `dbt_home()`."""
+    with dbt_profile(target) as private:
+        (dbt_home() / "logs").mkdir(exist_ok=True)
         yield [
             "--project-dir", str(project_dir()),
             "--profiles-dir", private,
-            "--target-path", str(home / "target" / f"{target.kind}-{dataset}"),
-            "--log-path", str(home / "logs"),
+            "--target-path", str(dbt_home() / "target" / f"{target.kind}-{dataset}"),
+            "--log-path", str(dbt_home() / "logs"),
             "--log-level", "none",
             "--log-level-file", "info",
             "--no-send-anonymous-usage-stats",
         ]
+
+
+def project_manifest() -> Path:
+    """The project's manifest.json, for Dagster: parsed offline into `dbt_home()` and parsed
+    again only when a project file changed."""
+    folder = dbt_home() / "manifest"
+    manifest, stamp = folder / "manifest.json", folder / "project.sha256"
+    signature = _project_hash()
+    if manifest.is_file() and stamp.is_file() and stamp.read_text() == signature:
+        return manifest
+    from dbt.cli.main import dbtRunner
+
+    parser = Destination("duckdb", f"duckdb:///{dbt_home() / 'parse-only.duckdb'}")  # never opened
+    with _dbt_files(parser, "xero") as options:
+        outcome = dbtRunner().invoke(["parse", *options, "--target-path", str(folder)])
+    if not outcome.success:
+        raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
+    stamp.write_text(signature)
+    return manifest
+
+
+def _project_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in project_dir().rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(project_dir())).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _log_file() -> str:

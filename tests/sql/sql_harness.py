@@ -1,32 +1,21 @@
-"""Helpers for the SQL model tests: seed raw rows shaped as dlt loads them, read tables back."""
+"""Helpers for the dbt project's tests: seed raw rows shaped as dlt loads them, read tables
+back."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import yaml
 
 from pipelines.destination import parse_destination
 from pipelines.models import project_dir
 
-CASES = Path(__file__).parent / "cases"
-
-
-def case_files() -> list[Path]:
-    return sorted(CASES.glob("*.yml"))
-
-
 def raw_columns() -> dict[str, dict[str, str]]:
     """The raw columns the dbt project declares: {table: {column: type}}."""
     macro = (project_dir() / "macros" / "xero_raw_columns.sql").read_text()
     declared = macro.split("{%- set declared %}", 1)[1].split("{% endset -%}", 1)[0]
     return yaml.safe_load(declared)
-
-
-def read_case(path: Path) -> dict:
-    return yaml.safe_load(path.read_text())
 
 
 def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str = "xero") -> None:
@@ -88,20 +77,3 @@ def read_table(url: str, table: str) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         connection.close()
-
-
-def expected_value(expected, actual):
-    """The expected YAML value in the type the engine returned, for exact comparison."""
-    if expected is None or actual is None:
-        return expected
-    if isinstance(actual, Decimal):
-        return Decimal(str(expected))
-    if isinstance(actual, bool):
-        return bool(expected)
-    if isinstance(actual, int):
-        return int(expected)
-    if isinstance(actual, date) and not isinstance(expected, date):
-        return date.fromisoformat(str(expected))
-    if isinstance(actual, str):
-        return str(expected)
-    return expected
