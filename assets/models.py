@@ -43,9 +43,16 @@ def model_asset_key(name: str) -> dg.AssetKey:
 
 
 def rebuild_after_sync() -> dg.AutomationCondition:
-    """Dagster's eager condition, less its wait for every tenant partition of every raw
-    table: a tenant that never loaded a collection must not hold the reports back."""
-    return dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+    """Like Dagster's eager condition, but only on a change of what a model reads: a model
+    never built is not requested before any raw table loaded, and a tenant that never
+    loaded some collection does not hold the reports back."""
+    condition = dg.AutomationCondition
+    return (
+        condition.in_latest_time_window()
+        & condition.any_deps_updated().since_last_handled()
+        & ~condition.any_deps_in_progress()
+        & ~condition.in_progress()
+    ).with_label("rebuild_after_sync")
 
 
 class XeroDbtTranslator(DagsterDbtTranslator):
@@ -160,7 +167,7 @@ def ar_aging_metadata(warehouse: XeroWarehouseResource) -> dict:
         schema=dg.TableSchema(
             columns=[
                 dg.TableColumn("organisation", "string"),
-                dg.TableColumn("currency", "string", description="the organisation's base currency"),
+                dg.TableColumn("currency", "string", description="the base currency"),
                 dg.TableColumn("invoices", "int"),
                 *(dg.TableColumn(key, "float") for key in money),
             ]

@@ -16,7 +16,6 @@ from assets.checks import build_ar_aging_tie_check, build_freshness_checks
 from assets.models import build_model_assets
 from assets.xero import XeroTable, build_xero_assets, xero_tables
 from dagster_project.jobs import (
-    REPORTING_JOB,
     XERO_FRESHNESS_JOB,
     XERO_FULL_REFRESH_JOB,
     XERO_SYNC_JOB,

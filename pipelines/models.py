@@ -160,14 +160,17 @@ def parsed_manifest(target: Destination, dataset: str, options: list[str]):
 
     key = (target.kind, dataset, _project_hash())
     if key not in _MANIFESTS:
-        outcome = dbtRunner().invoke(["parse", "--vars", json.dumps({"dataset": dataset}), *options])
+        dbt_vars = json.dumps({"dataset": dataset})
+        outcome = dbtRunner().invoke(["parse", "--vars", dbt_vars, *options])
         if not outcome.success:
             raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
         _MANIFESTS[key] = outcome.result
     return _MANIFESTS[key]
 
 
-_MANIFESTS: dict[tuple, object] = {}
+# parsed projects of this process: {(engine, dataset, project hash): Manifest} for dbtRunner,
+# {project hash: manifest.json path} for Dagster
+_MANIFESTS: dict = {}
 
 
 @contextmanager
@@ -204,10 +207,14 @@ def _dbt_files(target: Destination, dataset: str):
 def project_manifest() -> Path:
     """The project's manifest.json, for Dagster: parsed offline into `dbt_home()` and parsed
     again only when a project file changed."""
+    signature = _project_hash()
+    known = _MANIFESTS.get(signature)
+    if isinstance(known, Path) and known.is_file():
+        return known
     folder = dbt_home() / "manifest"
     manifest, stamp = folder / "manifest.json", folder / "project.sha256"
-    signature = _project_hash()
     if manifest.is_file() and stamp.is_file() and stamp.read_text() == signature:
+        _MANIFESTS[signature] = manifest
         return manifest
     from dbt.cli.main import dbtRunner
 
@@ -217,6 +224,7 @@ def project_manifest() -> Path:
     if not outcome.success:
         raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
     stamp.write_text(signature)
+    _MANIFESTS[signature] = manifest
     return manifest
 
 

@@ -11,6 +11,7 @@ import yaml
 from pipelines.destination import parse_destination
 from pipelines.models import project_dir
 
+
 def raw_columns() -> dict[str, dict[str, str]]:
     """The raw columns the dbt project declares: {table: {column: type}}."""
     macro = (project_dir() / "macros" / "xero_raw_columns.sql").read_text()

@@ -96,8 +96,8 @@ def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
     for synced in (synced_duckdb, synced_postgres):
         results = run_models(synced.url, as_of=SANDBOX_ANCHOR - timedelta(days=45))
         tables[synced.url] = {
-            result.name: sorted(read_table(synced.url, f"{result.schema}.{result.name}"), key=_sort_key)
-            for result in results
+            r.name: sorted(read_table(synced.url, f"{r.schema}.{r.name}"), key=_sort_key)
+            for r in results
         }
     duckdb_tables, postgres_tables = tables.values()
     assert len(duckdb_tables) == 24
