@@ -140,7 +140,7 @@ def invoke_dbt(target: Destination, args: list[str], dataset: str = "xero") -> l
     """Run `dbt <args>` on the project against `target`; its node results, in order."""
     from dbt.cli.main import dbtRunner  # dbt is heavy: only loaded when models run
 
-    with _dbt_files(target, dataset) as options, _password_in_environment(target):
+    with _dbt_files(target, dataset) as options:
         manifest = parsed_manifest(target, dataset, options)
         outcome = dbtRunner(manifest=manifest).invoke([*args, *options])
     results = list(getattr(outcome.result, "results", None) or [])
