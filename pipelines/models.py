@@ -154,11 +154,12 @@ def invoke_dbt(target: Destination, args: list[str], dataset: str = "xero") -> l
 
 
 def parsed_manifest(target: Destination, dataset: str, options: list[str]):
-    """The project parsed for this engine and dataset, once per process (a full parse takes
-    seconds; dbt's partial parsing under `dbt_home()` speeds up the first one)."""
+    """The project parsed for this warehouse and dataset (the manifest names the database),
+    once per process: a full parse takes seconds; dbt's partial parsing under `dbt_home()`
+    speeds up the first one."""
     from dbt.cli.main import dbtRunner
 
-    key = (target.kind, dataset, _project_hash())
+    key = (target.display, dataset, _project_hash())
     if key not in _MANIFESTS:
         dbt_vars = json.dumps({"dataset": dataset})
         outcome = dbtRunner().invoke(["parse", "--vars", dbt_vars, *options])
@@ -168,7 +169,7 @@ def parsed_manifest(target: Destination, dataset: str, options: list[str]):
     return _MANIFESTS[key]
 
 
-# parsed projects of this process: {(engine, dataset, project hash): Manifest} for dbtRunner,
+# parsed projects of this process: {(warehouse, dataset, project hash): Manifest} for dbtRunner,
 # {project hash: manifest.json path} for Dagster
 _MANIFESTS: dict = {}
 

@@ -96,7 +96,8 @@ def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
     for synced in (synced_duckdb, synced_postgres):
         results = run_models(synced.url, as_of=SANDBOX_ANCHOR - timedelta(days=45))
         tables[synced.url] = {
-            r.name: sorted(read_table(synced.url, f"{r.schema}.{r.name}"), key=_sort_key)
+            r.name: sorted(map(_loaded_alike, read_table(synced.url, f"{r.schema}.{r.name}")),
+                           key=_sort_key)
             for r in results
         }
     duckdb_tables, postgres_tables = tables.values()
@@ -104,6 +105,12 @@ def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
     assert sum(map(len, duckdb_tables.values())) > 1000
     for name, rows in duckdb_tables.items():
         assert rows == postgres_tables[name], name
+
+
+def _loaded_alike(row: dict) -> dict:
+    """dlt loads PostgreSQL through csv, where an empty string arrives as NULL; DuckDB
+    through parquet keeps it: the raw rows differ there, not the models."""
+    return {column: None if value == "" else value for column, value in row.items()}
 
 
 def _sort_key(row: dict) -> tuple:
