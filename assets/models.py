@@ -1,25 +1,36 @@
-"""The SQL models in `sql/` as Dagster assets `["reporting", <model>]`.
+"""The dbt project in `sql/` as Dagster assets: one asset `["reporting", <model>]` per model.
 
-Lineage comes from each model's table references: a raw table (or one of its child tables,
-`invoices__line_items`) maps to its `["xero", <resource>]` asset, another model to its
-reporting asset. The runner builds every model in dependency order in one step, so the
-assets materialize together. `fct_ar_aging` gets a bucket summary table, a bar chart and a
-check that its total ties to the open receivable invoices.
+dagster-dbt reads the project's manifest (parsed offline, see `project_manifest`): each model's
+description and columns become the asset's description and column schema, its dbt tests its
+asset checks, and its sources map to the raw `["xero", <resource>]` assets (a child table like
+`invoices__line_items` to its parent's asset), which gives the lineage. The models rebuild by
+declarative automation once the raw tables they read have changed and no sync is running.
+`fct_ar_aging` also gets a summary per organisation, in that organisation's base currency.
 """
 
-from collections.abc import Iterator
+import json
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from assets.partitions import RAW_GROUP, REPORTING_GROUP, WAREHOUSE_POOL
 from assets.resources import XeroWarehouseResource
+from pipelines.models import dbt_home, dbt_profile, project_dir
 
 AR_AGING_MODEL = "fct_ar_aging"
-AR_AGING_TIES = "ar_aging_ties_to_open_invoices"
 AGING_BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
-TIE_TOLERANCE = Decimal("0.005")
 
 
 class ModelsConfig(dg.Config):
@@ -31,188 +42,158 @@ def model_asset_key(name: str) -> dg.AssetKey:
     return dg.AssetKey([REPORTING_GROUP, name])
 
 
-def upstream_key(reference: str, model_names: set[str], raw_tables: set[str]) -> dg.AssetKey | None:
-    """The asset a table reference like `xero.invoices__line_items` or `stg_xero__invoices`
-    stands for, or None when it is neither a model nor a raw table."""
-    name = reference.strip('"').split(".")[-1].strip('"').lower()
-    if name in model_names:
-        return model_asset_key(name)
-    if name in raw_tables:
-        return dg.AssetKey([RAW_GROUP, name])
-    parent = name.split("__", 1)[0]
-    if parent in raw_tables:
-        return dg.AssetKey([RAW_GROUP, parent])
-    return None
+def rebuild_after_sync() -> dg.AutomationCondition:
+    """Like Dagster's eager condition, but only on a change of what a model reads: a model
+    never built is not requested before any raw table loaded, and a tenant that never
+    loaded some collection does not hold the reports back."""
+    condition = dg.AutomationCondition
+    return (
+        condition.in_latest_time_window()
+        & condition.any_deps_updated().since_last_handled()
+        & ~condition.any_deps_in_progress()
+        & ~condition.in_progress()
+    ).with_label("rebuild_after_sync")
 
 
-def build_model_assets(models: list, raw_tables: set[str]) -> dg.AssetsDefinition:
-    names = {model.name for model in models}
-    specs = []
-    for model in models:
-        deps = {upstream_key(ref, names, raw_tables) for ref in model.depends_on}
-        deps.discard(None)
-        deps.discard(model_asset_key(model.name))
-        specs.append(
-            dg.AssetSpec(
-                key=model_asset_key(model.name),
-                group_name=REPORTING_GROUP,
-                deps=sorted(deps, key=lambda key: key.to_user_string()),
-                description=f"{model.layer} model, sql/{model.layer}/{model.path.name}",
-                kinds={"sql"},
-            )
-        )
-    check_specs = []
-    if AR_AGING_MODEL in names:
-        check_specs.append(
-            dg.AssetCheckSpec(
-                AR_AGING_TIES,
-                asset=model_asset_key(AR_AGING_MODEL),
-                description="Sum of fct_ar_aging.amount_due equals the amount due on open "
-                "AUTHORISED ACCREC invoices, per tenant.",
-            )
-        )
+class XeroDbtTranslator(DagsterDbtTranslator):
+    """dbt sources are the raw Xero assets (a child table and its parent share one, since
+    one sync loads both); models are `reporting/<model>` assets."""
 
-    @dg.multi_asset(
-        name="reporting_models", specs=specs, check_specs=check_specs, pool=WAREHOUSE_POOL
+    def __init__(self):
+        super().__init__(DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([RAW_GROUP, dbt_resource_props["name"].split("__", 1)[0]])
+        return model_asset_key(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return REPORTING_GROUP
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        return rebuild_after_sync()
+
+
+def build_model_assets(manifest: Path) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=manifest,
+        dagster_dbt_translator=XeroDbtTranslator(),
+        name="reporting_models",
+        pool=WAREHOUSE_POOL,
     )
     def reporting_models(
         context: dg.AssetExecutionContext, config: ModelsConfig, warehouse: XeroWarehouseResource
     ) -> Iterator:
         as_of = date.fromisoformat(config.as_of) if config.as_of else datetime.now(UTC).date()
-        results = {getattr(r, "name", None): r for r in warehouse.run_models(as_of=as_of) or []}
-        for model in models:
-            metadata = model_metadata(results.get(model.name))
-            if model.name == AR_AGING_MODEL:
-                metadata.update(ar_aging_metadata(warehouse, as_of))
-            metadata["as_of"] = as_of.isoformat()
-            yield dg.MaterializeResult(asset_key=model_asset_key(model.name), metadata=metadata)
-        if check_specs:
-            yield ar_aging_tie_check(warehouse, as_of, today=datetime.now(UTC).date())
+        held = []  # fct_ar_aging and what follows it: its summary needs the finished build
+        for event in dbt_build(context, warehouse, as_of):
+            if held or _is_model_output(context, event, AR_AGING_MODEL):
+                held.append(event)
+            else:
+                yield event
+        for event in held:
+            if _is_model_output(context, event, AR_AGING_MODEL):
+                event = event.with_metadata({**event.metadata, **ar_aging_metadata(warehouse)})
+            yield event
 
     return reporting_models
 
 
-def model_metadata(result) -> dict:
-    metadata: dict = {}
-    rows = getattr(result, "rows", None)
-    if rows is not None:
-        metadata["dagster/row_count"] = dg.MetadataValue.int(int(rows))
-    seconds = getattr(result, "seconds", None)
-    if seconds is not None:
-        metadata["build_seconds"] = dg.MetadataValue.float(float(seconds))
-    return metadata
+def dbt_build(context: dg.AssetExecutionContext, warehouse: XeroWarehouseResource, as_of: date):
+    """`dbt build` of the selected models (with their tests) as Dagster events. dbt runs in
+    a subprocess with a private profile; its files go under the state home."""
+    dbt_vars = {"dataset": warehouse.dataset, "as_of": as_of.isoformat()}
+    with (
+        dbt_profile(warehouse.parsed) as profiles_dir,
+        tempfile.TemporaryDirectory(prefix="target-", dir=dbt_home()) as target_path,
+    ):
+        dbt = DbtCliResource(
+            project_dir=str(project_dir()),
+            profiles_dir=profiles_dir,
+            dbt_executable=_dbt_executable(),
+        )
+        args = ["build", "--vars", json.dumps(dbt_vars), "--log-path", str(dbt_home() / "logs")]
+        yield from dbt.cli(args, context=context, target_path=Path(target_path)).stream()
 
 
-def aging_buckets(warehouse: XeroWarehouseResource, as_of: date) -> list[tuple[str, int, Decimal]]:
-    """(bucket, invoices, amount due) for every bucket, in bucket order."""
+def _dbt_executable() -> str:
+    """The dbt installed next to this Python, whatever the PATH of the run."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def _is_model_output(context: dg.AssetExecutionContext, event, model: str) -> bool:
+    return isinstance(event, dg.Output) and context.asset_key_for_output(
+        event.output_name
+    ) == model_asset_key(model)
+
+
+def aging_by_organisation(warehouse: XeroWarehouseResource) -> list[dict]:
+    """Per organisation: the open receivables of each bucket in its base currency."""
     rows = warehouse.query(
-        "select aging_bucket, count(*), sum(amount_due) from reporting.fct_ar_aging"
-        " where as_of_date = ? group by 1",
-        (as_of,),
+        "select aging.tenant_id, max(organisations.organisation_name), aging.base_currency,"
+        " aging.aging_bucket, count(*), sum(aging.amount_due_base)"
+        " from reporting.fct_ar_aging as aging"
+        " left join reporting_staging.stg_xero__organisations as organisations"
+        " on aging.tenant_id = organisations.tenant_id"
+        " group by aging.tenant_id, aging.base_currency, aging.aging_bucket"
     )
-    found = {row[0]: (int(row[1]), Decimal(row[2] or 0)) for row in rows}
-    return [(bucket, *found.get(bucket, (0, Decimal(0)))) for bucket in AGING_BUCKETS]
+    found: dict[tuple, dict] = {}
+    for tenant_id, name, currency, bucket, count, amount in rows:
+        organisation = found.setdefault(
+            (tenant_id, currency),
+            {"organisation": name or tenant_id, "currency": currency or "", "invoices": 0}
+            | dict.fromkeys(AGING_BUCKETS, Decimal(0)),
+        )
+        organisation[bucket] = Decimal(amount or 0)
+        organisation["invoices"] += int(count)
+    for organisation in found.values():
+        organisation["total"] = sum(organisation[bucket] for bucket in AGING_BUCKETS)
+    return sorted(found.values(), key=lambda o: (o["organisation"], o["currency"]))
 
 
-def ar_aging_metadata(warehouse: XeroWarehouseResource, as_of: date) -> dict:
-    buckets = aging_buckets(warehouse, as_of)
+def ar_aging_metadata(warehouse: XeroWarehouseResource) -> dict:
+    organisations = aging_by_organisation(warehouse)
+    money = [*AGING_BUCKETS, "total"]
     table = dg.MetadataValue.table(
         records=[
-            dg.TableRecord({"bucket": bucket, "invoices": count, "amount_due": float(amount)})
-            for bucket, count, amount in buckets
+            dg.TableRecord(
+                {key: float(value) if key in money else value for key, value in row.items()}
+            )
+            for row in organisations
         ],
         schema=dg.TableSchema(
             columns=[
-                dg.TableColumn("bucket", "string"),
+                dg.TableColumn("organisation", "string"),
+                dg.TableColumn("currency", "string", description="the base currency"),
                 dg.TableColumn("invoices", "int"),
-                dg.TableColumn("amount_due", "float"),
+                *(dg.TableColumn(key, "float") for key in money),
             ]
         ),
     )
     return {
-        "aging_buckets": table,
-        "aging_chart": dg.MetadataValue.md(aging_chart_markdown(buckets)),
-        "aging_vega_lite": dg.MetadataValue.json(aging_vega_lite(buckets)),
-        "amount_due_total": dg.MetadataValue.float(float(sum(b[2] for b in buckets))),
+        "aging_by_organisation": table,
+        "aging_chart": dg.MetadataValue.md(aging_chart_markdown(organisations)),
     }
 
 
-def aging_chart_markdown(buckets: list[tuple[str, int, Decimal]], width: int = 30) -> str:
-    """A bar per bucket, scaled to the largest amount (amounts summed across currencies)."""
-    largest = max((amount for _, _, amount in buckets), default=Decimal(0))
-    lines = ["| bucket | invoices | amount due | |", "|---|---:|---:|---|"]
-    for bucket, count, amount in buckets:
-        size = int(round(width * amount / largest)) if largest > 0 and amount > 0 else 0
-        lines.append(f"| {bucket} | {count} | {amount:,.2f} | `{'█' * size or '·'}` |")
-    return "\n".join(lines)
-
-
-def aging_vega_lite(buckets: list[tuple[str, int, Decimal]]) -> dict:
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "data": {
-            "values": [{"bucket": b, "amount_due": float(amount)} for b, _, amount in buckets]
-        },
-        "mark": "bar",
-        "encoding": {
-            "x": {"field": "bucket", "type": "nominal", "sort": list(AGING_BUCKETS)},
-            "y": {"field": "amount_due", "type": "quantitative"},
-        },
-    }
-
-
-def ar_aging_tie_check(
-    warehouse: XeroWarehouseResource, as_of: date, today: date | None = None
-) -> dg.AssetCheckResult:
-    """Per tenant: aging total as of `as_of` vs amount due on open receivable invoices.
-    Invoices carry today's amount due, so a point-in-time build of a past date is not
-    compared."""
-    if today is not None and as_of != today:
-        return dg.AssetCheckResult(
-            check_name=AR_AGING_TIES,
-            asset_key=model_asset_key(AR_AGING_MODEL),
-            passed=True,
-            description=f"not compared: aging built as of {as_of}, invoices hold today's amounts",
-            metadata={"as_of": as_of.isoformat(), "skipped": True},
-        )
-    aging = dict(
-        warehouse.query(
-            "select tenant_id, sum(amount_due) from reporting.fct_ar_aging"
-            " where as_of_date = ? group by 1",
-            (as_of,),
-        )
-    )
-    invoices = open_receivables(warehouse, as_of)
-    differences = {
-        tenant: Decimal(aging.get(tenant) or 0) - Decimal(invoices.get(tenant) or 0)
-        for tenant in set(aging) | set(invoices)
-    }
-    off = {tenant: diff for tenant, diff in differences.items() if abs(diff) > TIE_TOLERANCE}
-    return dg.AssetCheckResult(
-        check_name=AR_AGING_TIES,
-        asset_key=model_asset_key(AR_AGING_MODEL),
-        passed=not off,
-        metadata={
-            "as_of": as_of.isoformat(),
-            "aging_total": dg.MetadataValue.float(
-                float(sum(Decimal(v or 0) for v in aging.values()))
-            ),
-            "open_invoices_total": dg.MetadataValue.float(
-                float(sum(Decimal(v or 0) for v in invoices.values()))
-            ),
-            "tenants_off": {tenant: str(diff) for tenant, diff in off.items()},
-        },
-    )
-
-
-def open_receivables(warehouse: XeroWarehouseResource, as_of: date) -> dict[str, Decimal]:
-    columns = warehouse.table_columns(warehouse.dataset, "invoices")
-    if not columns:
-        return {}
-    live = " and _deleted_at is null" if "_deleted_at" in columns else ""
-    rows = warehouse.query(
-        f'select tenant_id, sum(amount_due) from "{warehouse.dataset}".invoices'
-        f" where type = 'ACCREC' and status = 'AUTHORISED' and date <= ?{live} group by 1",
-        (as_of,),
-    )
-    return {tenant: Decimal(total or 0) for tenant, total in rows}
+def aging_chart_markdown(organisations: list[dict], width: int = 30) -> str:
+    """A bar chart per organisation, in its own base currency, scaled to its largest bucket
+    (amounts in different currencies are never added or compared)."""
+    sections = []
+    for organisation in organisations:
+        largest = max(organisation[bucket] for bucket in AGING_BUCKETS)
+        lines = [
+            f"**{organisation['organisation']}** ({organisation['currency']})",
+            "",
+            f"| bucket | amount due ({organisation['currency']}) | |",
+            "|---|---:|---|",
+        ]
+        for bucket in AGING_BUCKETS:
+            amount = organisation[bucket]
+            size = int(round(width * amount / largest)) if largest > 0 and amount > 0 else 0
+            lines.append(f"| {bucket} | {amount:,.2f} | `{'█' * size or '·'}` |")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections) or "no open receivables"

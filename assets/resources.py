@@ -7,7 +7,6 @@ from run config or `dg.EnvVar`, resolved when a run launches, never at import.
 from __future__ import annotations
 
 from contextlib import closing
-from datetime import date
 
 import dagster as dg
 
@@ -59,11 +58,6 @@ class XeroWarehouseResource(dg.ConfigurableResource):
         )
         outcome = next((o for o in applied.outcomes if o.tenant_id == tenant_id), None)
         return outcome, (syncs[-1] if syncs else None)
-
-    def run_models(self, as_of: date | None = None):
-        from pipelines.models import run_models
-
-        return run_models(destination=self.destination, dataset=self.dataset, as_of=as_of)
 
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         """Rows of one read query; `?` placeholders on both engines."""

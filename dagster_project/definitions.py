@@ -1,19 +1,19 @@
 """The Dagster code location: `dagster dev -m dagster_project.definitions`.
 
 Everything is listed explicitly. Building the definitions reads the endpoint table and the
-`sql/` folder; the environment is read only when the code location loads (the cron
-overrides) and when runs launch (resources), never at import.
+dbt project's manifest (parsed offline under the state home, once per project change); the
+environment is read only when the code location loads (the cron overrides) and when runs
+launch (resources), never at import.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.checks import build_freshness_checks
+from assets.checks import build_ar_aging_tie_check, build_freshness_checks
 from assets.models import build_model_assets
 from assets.xero import XeroTable, build_xero_assets, xero_tables
 from dagster_project.jobs import (
-    REPORTING_JOB,
     XERO_FRESHNESS_JOB,
     XERO_FULL_REFRESH_JOB,
     XERO_SYNC_JOB,
@@ -23,30 +23,26 @@ from dagster_project.jobs import (
 from dagster_project.resources import build_resources
 from dagster_project.schedules import DEFAULT_RECONCILE_CRON, DEFAULT_SYNC_CRON, build_schedules
 from dagster_project.sensors import (
-    build_reporting_sensor,
+    build_reporting_automation_sensor,
     build_tenants_sensor,
     build_webhook_sensor,
 )
 from pipelines.environment import setting
+from pipelines.models import project_manifest
 
 
 def build_definitions(
     sync_cron: str = DEFAULT_SYNC_CRON,
     reconcile_cron: str = DEFAULT_RECONCILE_CRON,
     tables: list[XeroTable] | None = None,
-    models: list | None = None,
 ) -> dg.Definitions:
-    from pipelines.models import discover_models
-
     tables = xero_tables() if tables is None else tables
-    models = discover_models() if models is None else models
     raw_assets = build_xero_assets(tables)
-    model_assets = build_model_assets(models, {table.resource for table in tables})
-    raw_keys = [table.asset_key for table in tables]
-    freshness_checks = build_freshness_checks(raw_keys)
+    model_assets = build_model_assets(project_manifest())
+    freshness_checks = build_freshness_checks([table.asset_key for table in tables])
     return dg.Definitions(
         assets=[raw_assets, model_assets],
-        asset_checks=[freshness_checks],
+        asset_checks=[freshness_checks, build_ar_aging_tie_check()],
         jobs=build_jobs(raw_assets, model_assets, freshness_checks),
         schedules=build_schedules(
             XERO_SYNC_JOB, XERO_FULL_REFRESH_JOB, XERO_FRESHNESS_JOB, sync_cron, reconcile_cron
@@ -54,7 +50,7 @@ def build_definitions(
         sensors=[
             build_tenants_sensor(XERO_SYNC_JOB),
             build_webhook_sensor(XERO_WEBHOOK_JOB),
-            build_reporting_sensor(REPORTING_JOB, raw_keys),
+            build_reporting_automation_sensor(model_assets),
         ],
         resources=build_resources(),
         # one process per run: DuckDB allows one writing process per file

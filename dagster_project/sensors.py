@@ -1,5 +1,6 @@
-"""Sensors: keep the tenant partitions in step with Xero's /connections, and rebuild the
-reporting models once the syncs have settled."""
+"""Sensors: keep the tenant partitions in step with Xero's /connections, apply pending
+webhook events, and evaluate the reporting models' automation conditions (they rebuild
+once the raw tables they read have changed and no sync is running)."""
 
 import dagster as dg
 
@@ -43,36 +44,6 @@ def build_tenants_sensor(sync_job: str) -> dg.SensorDefinition:
         )
 
     return xero_tenants_sensor
-
-
-def build_reporting_sensor(reporting_job: str, raw_keys: list[dg.AssetKey]) -> dg.SensorDefinition:
-    @dg.sensor(
-        name="reporting_after_sync_sensor",
-        job_name=reporting_job,
-        minimum_interval_seconds=60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Rebuilds the reporting models after raw tables change, once no other "
-        "run is queued or in progress.",
-    )
-    def reporting_after_sync_sensor(context: dg.SensorEvaluationContext):
-        latest = latest_materialization_id(context.instance, raw_keys)
-        seen = int(context.cursor) if context.cursor else 0
-        if latest <= seen:
-            return dg.SkipReason("no raw table changed since the last reporting run")
-        busy = [
-            record
-            for record in context.instance.get_run_records(
-                dg.RunsFilter(statuses=list(IN_PROGRESS))
-            )
-            if record.dagster_run.job_name != reporting_job
-        ]
-        if busy:
-            return dg.SkipReason(f"waiting for {len(busy)} runs to finish")
-        return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=f"after:{latest}")], cursor=str(latest)
-        )
-
-    return reporting_after_sync_sensor
 
 
 def build_webhook_sensor(webhook_job: str) -> dg.SensorDefinition:
@@ -126,11 +97,14 @@ IN_PROGRESS = (
 )
 
 
-def latest_materialization_id(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> int:
-    """Storage id of the newest materialization of any of `keys` (0 when none)."""
-    latest = 0
-    for record in instance.get_asset_records(keys):
-        last = record.asset_entry.last_materialization_record
-        if last is not None:
-            latest = max(latest, last.storage_id)
-    return latest
+def build_reporting_automation_sensor(
+    model_assets: dg.AssetsDefinition,
+) -> dg.AutomationConditionSensorDefinition:
+    return dg.AutomationConditionSensorDefinition(
+        "reporting_automation_sensor",
+        target=dg.AssetSelection.assets(model_assets),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=60,
+        description="Rebuilds the reporting models after the raw tables they read change, "
+        "once no sync of them is in progress.",
+    )

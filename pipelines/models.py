@@ -1,243 +1,103 @@
-"""The SQL models: SELECT-only files under `sql/` built into the `reporting` schema.
+"""The reporting models: the dbt project in `sql/`, run through dbt's Python API.
 
-Models are written in DuckDB's dialect. A reference to `xero.<table>` reads the raw schema
-(the dataset), through the columns declared in `sql/raw_columns.yml`; an unqualified name
-is another model; `run_parameters` is a one-row relation holding `as_of_date`. The runner
-finds each model's inputs from those references, orders the models, transpiles them for the
-engine with sqlglot and replaces each table in its own transaction.
+The profile is built from the destination URL into a private temporary folder for each run
+(the PostgreSQL password goes through a `DBT_ENV_SECRET_` variable, which dbt keeps out of its
+logs and files); dbt's own files go under `$XERO_WAREHOUSE_HOME/dbt`, never into the installed
+project. Marts land in schema `reporting`, staging and intermediate models next to it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
-import time
+import tempfile
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
-from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-import sqlglot
 import yaml
-from sqlglot import exp
 
 import pipelines
 from pipelines.destination import Destination, parse_destination
+from pipelines.environment import overridden, setting, state_home
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 
 logger = logging.getLogger(__name__)
 
-LAYERS = ("staging", "intermediate", "marts")
+PROFILE = "xero_warehouse"  # the profile name in sql/dbt_project.yml
 REPORTING_SCHEMA = "reporting"
-RAW_SCHEMA = "xero"  # how models spell the raw schema; replaced by the dataset name
-PARAMETERS_RELATION = "run_parameters"
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+PASSWORD_VARIABLE = "DBT_ENV_SECRET_XERO_WAREHOUSE_PASSWORD"
 DATASET_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+POSTGRES_THREADS = 4
 
 
 class ModelError(XeroWarehouseError):
-    """A model could not be read or built; the message names the model."""
-
-
-@dataclass(frozen=True)
-class Model:
-    name: str
-    path: Path
-    layer: str
-    sql: str
-    raw_tables: tuple[str, ...]  # raw tables read, without the schema
-    models: tuple[str, ...]  # upstream models
-
-    @property
-    def depends_on(self) -> tuple[str, ...]:
-        """Raw tables as `xero.<table>` followed by upstream model names."""
-        return tuple(f"{RAW_SCHEMA}.{table}" for table in self.raw_tables) + self.models
+    """A model could not be built; the message names the model."""
 
 
 @dataclass(frozen=True)
 class ModelResult:
     name: str
-    layer: str
+    schema: str
     rows: int
-    seconds: float
 
 
-def sql_dir() -> Path:
-    """The installed `sql/` folder (next to the `pipelines` package), never the cwd."""
+def project_dir() -> Path:
+    """The installed dbt project (`sql/` next to the `pipelines` package), never the cwd."""
     return Path(pipelines.__file__).resolve().parent.parent / "sql"
 
 
-def raw_columns(root: Path | None = None) -> dict[str, dict[str, str]]:
-    """Declared raw columns: {table: {column: duckdb type}}."""
-    return _raw_columns(root or sql_dir())
+def dbt_home() -> Path:
+    """dbt's logs and targets: `$XERO_WAREHOUSE_HOME/dbt` (default ~/.xero-warehouse/dbt)."""
+    return state_home() / "dbt"
 
 
-@cache
-def _raw_columns(root: Path) -> dict[str, dict[str, str]]:
-    declared = yaml.safe_load((root / "raw_columns.yml").read_text()) or {}
-    return {table: dict(columns) for table, columns in declared.items()}
-
-
-def discover_models(root: Path | None = None) -> list[Model]:
-    """Every model under sql/<layer>/, in dependency order."""
-    root = root or sql_dir()
-    declared = raw_columns(root)
-    found: dict[str, Model] = {}
-    for layer in LAYERS:
-        for path in sorted((root / layer).glob("*.sql")):
-            model = _read_model(path, layer, declared)
-            if model.name in found:
-                raise ModelError(f"model {model.name} is defined twice: {found[model.name].path}")
-            found[model.name] = model
-    for model in found.values():
-        missing = [name for name in model.models if name not in found]
-        if missing:
-            raise ModelError(f"model {model.name} reads unknown table(s): {', '.join(missing)}")
-    graph = {name: set(model.models) for name, model in found.items()}
-    try:
-        order = list(TopologicalSorter(graph).static_order())
-    except CycleError as exc:
-        raise ModelError(f"models depend on each other in a cycle: {exc.args[1]}") from None
-    rank = {name: (LAYERS.index(found[name].layer), index) for index, name in enumerate(order)}
-    return [found[name] for name in sorted(found, key=rank.__getitem__)]
-
-
-def _read_model(path: Path, layer: str, declared: dict[str, dict[str, str]]) -> Model:
-    name = path.stem
-    if not NAME_PATTERN.match(name):
-        raise ModelError(f"model file {path.name}: use lowercase letters, digits and _")
-    sql = path.read_text()
-    tree = _parse(name, sql)
-    raw_tables, models = set(), set()
-    for table, kind in _table_references(tree):
-        if kind == "raw":
-            if table.name not in declared:
-                raise ModelError(
-                    f"model {name} reads {RAW_SCHEMA}.{table.name}, "
-                    "which sql/raw_columns.yml does not declare"
-                )
-            raw_tables.add(table.name)
-        elif kind == "model":
-            models.add(table.name)
-        elif kind == "unknown":
-            raise ModelError(
-                f"model {name} reads {table.sql()}: only {RAW_SCHEMA}.<table> "
-                "and model names are allowed"
-            )
-    return Model(name, path, layer, sql, tuple(sorted(raw_tables)), tuple(sorted(models)))
-
-
-def _parse(name: str, sql: str) -> exp.Query:
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        raise ModelError(f"model {name} does not parse: {_one_line(exc)}") from None
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ModelError(f"model {name} must be exactly one SELECT statement")
-    return statements[0]
-
-
-def _table_references(tree: exp.Expression):
-    """Yield (table, kind) for each table reference: raw, model, parameters, cte, unknown."""
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        if table.catalog or (table.db and table.db != RAW_SCHEMA):
-            yield table, "unknown"
-        elif table.db == RAW_SCHEMA:
-            yield table, "raw"
-        elif table.name in ctes:
-            yield table, "cte"
-        elif table.name == PARAMETERS_RELATION:
-            yield table, "parameters"
-        else:
-            yield table, "model"
-
-
-def render_model(
-    model: Model,
-    engine: str,
-    dataset: str,
-    as_of: date,
-    present: dict[str, set[str]],
-    root: Path | None = None,
-) -> str:
-    """The model's SELECT for `engine` ("duckdb" or "postgres"), reading `dataset`.
-
-    `present` maps each raw table that exists to its columns; declared columns absent from
-    it read as typed nulls."""
-    declared = raw_columns(root)
-    tree = _parse(model.name, model.sql)
-    kinds = {id(table): kind for table, kind in _table_references(tree)}
-
-    def replace(node: exp.Expression) -> exp.Expression:
-        kind = kinds.get(id(node))
-        if kind == "raw":
-            select = _raw_select(dataset, node.name, declared[node.name], present.get(node.name))
-            return exp.Subquery(this=select, alias=exp.TableAlias(this=_ident(node.alias_or_name)))
-        if kind == "parameters":
-            return exp.Subquery(
-                this=exp.select(
-                    exp.cast(exp.Literal.string(as_of.isoformat()), "date").as_("as_of_date")
-                ),
-                alias=exp.TableAlias(this=_ident(node.alias_or_name)),
-            )
-        if kind == "model":
-            alias = node.alias_or_name
-            return exp.Table(
-                this=_ident(node.name),
-                db=_ident(REPORTING_SCHEMA),
-                alias=exp.TableAlias(this=_ident(alias)),
-            )
-        return node
-
-    return tree.transform(replace, copy=False).sql(dialect=engine)
-
-
-def _raw_select(
-    dataset: str, table: str, columns: dict[str, str], present: set[str] | None
-) -> exp.Select:
-    projections = []
-    for column, type_ in columns.items():
-        value = exp.column(column, quoted=True) if present and column in present else exp.null()
-        projections.append(
-            exp.cast(value, exp.DataType.build(type_, dialect="duckdb")).as_(column, quoted=True)
-        )
-    select = exp.select(*projections)
-    if present is None:
-        return select.where(exp.false())
-    return select.from_(exp.Table(this=_ident(table), db=_ident(dataset)))
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.Identifier(this=name, quoted=True)
+def profile(destination: Destination) -> dict:
+    """The dbt profile for `destination`, without any password in it."""
+    if destination.kind == "duckdb":
+        output = {"type": "duckdb", "path": str(destination.duckdb_path), "threads": 4}
+    else:
+        url = destination.postgres
+        output = {
+            "type": "postgres",
+            "host": url.host,
+            "port": url.port or 5432,
+            "user": url.user or setting("USER") or "postgres",
+            "password": "{{ env_var('" + PASSWORD_VARIABLE + "', '') }}",
+            "dbname": url.dbname,
+            "threads": POSTGRES_THREADS,
+        }
+    output["schema"] = REPORTING_SCHEMA
+    return {PROFILE: {"target": "warehouse", "outputs": {"warehouse": output}}}
 
 
 def run_models(
-    destination: str | None = None,
+    destination: str | Destination | None = None,
     dataset: str = "xero",
     as_of: date | None = None,
-    models: list[str] | None = None,
+    select: list[str] | None = None,
+    command: str = "run",
 ) -> list[ModelResult]:
-    """Build the models (all, or the named ones in dependency order) into `reporting`.
+    """Build the models (all, or dbt's `--select` of them) and return them with their rows.
 
-    Each table is replaced in one transaction; the first failing model stops the run with
-    a ModelError naming it. `as_of` defaults to today (UTC)."""
+    `command` is `run` (models only) or `build` (models, unit and data tests). Refuses a
+    warehouse or dataset without raw data; the first failure raises a ModelError naming it."""
     if not DATASET_PATTERN.match(dataset):
         raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")
-    as_of = _as_of_date(as_of)
-    selected = _select(discover_models(), models)
-    target = (
-        parse_destination(destination) if not isinstance(destination, Destination) else destination
-    )
-    connection = _connect(target)
-    try:
-        return _build_all(connection, target.kind, selected, dataset, as_of)
-    finally:
-        connection.close()
+    target = destination if isinstance(destination, Destination) else parse_destination(destination)
+    require_raw_data(target, dataset)
+    dbt_vars = {"dataset": dataset, "as_of": as_of_date(as_of).isoformat() if as_of else ""}
+    args = [command, "--vars", json.dumps(dbt_vars)]
+    if select:
+        args += ["--select", *select]
+    results = invoke_dbt(target, args, dataset)
+    return count_rows(target, [r.node for r in results if r.node.resource_type == "model"])
 
 
-def _as_of_date(as_of: date | None) -> date:
+def as_of_date(as_of: date | None) -> date:
     if as_of is None:
         return datetime.now(UTC).date()
     if isinstance(as_of, datetime):
@@ -247,120 +107,160 @@ def _as_of_date(as_of: date | None) -> date:
     return as_of
 
 
-def _connect(target: Destination):
+def require_raw_data(target: Destination, dataset: str) -> None:
+    """One clear error, before dbt creates anything, when there is nothing to model."""
+    if target.kind == "duckdb" and not target.duckdb_path.is_file():
+        raise ConfigurationError(
+            f"no warehouse at {target.display}: run `xero-warehouse sync` first"
+        )
     try:
-        return target.connect()
+        with closing(target.connect()) as connection:
+            cursor = connection.cursor()
+            placeholder = "?" if target.kind == "duckdb" else "%s"
+            cursor.execute(
+                "select count(*) from information_schema.tables"
+                f" where table_schema = {placeholder}",
+                (dataset,),
+            )
+            tables = cursor.fetchone()[0]
     except XeroWarehouseError:
         raise
-    except Exception as exc:  # e.g. a DuckDB file locked by another writer
-        raise ConfigurationError(f"cannot open {target.display}: {_one_line(exc)}") from None
+    except Exception as exc:  # e.g. a DuckDB file locked by another writer, or not DuckDB
+        raise ConfigurationError(f"cannot open {target.display}: {one_line(exc)}") from None
+    if not tables:
+        raise ConfigurationError(
+            f"no raw data in dataset {dataset!r} of {target.display}: "
+            "run `xero-warehouse sync` first, or pass the --dataset it loaded"
+        )
 
 
-def _select(all_models: list[Model], names: list[str] | None) -> list[Model]:
-    if names is None:
-        return all_models
-    unknown = set(names) - {model.name for model in all_models}
-    if unknown:
-        raise ConfigurationError(f"unknown model(s): {', '.join(sorted(unknown))}")
-    return [model for model in all_models if model.name in names]
+def invoke_dbt(target: Destination, args: list[str], dataset: str = "xero") -> list:
+    """Run `dbt <args>` on the project against `target`; its node results, in order."""
+    from dbt.cli.main import dbtRunner  # dbt is heavy: only loaded when models run
 
-
-def _build_all(connection, engine, selected, dataset, as_of) -> list[ModelResult]:
-    _execute_in_transaction(
-        connection, engine, [f'create schema if not exists "{REPORTING_SCHEMA}"']
-    )
-    present = _present_columns(connection, engine, dataset)
-    for table in sorted({t for model in selected for t in model.raw_tables} - set(present)):
-        logger.info("raw table %s.%s is not loaded: models read it as empty", dataset, table)
-    results = []
-    for model in selected:
-        select = render_model(model, engine, dataset, as_of, present)
-        target = f'"{REPORTING_SCHEMA}"."{model.name}"'
-        started = time.monotonic()
-        try:
-            _execute_in_transaction(
-                connection,
-                engine,
-                [
-                    f"drop table if exists {target}",
-                    f"create table {target} as {select}",
-                ],
-            )
-            rows = _fetch_one(connection, engine, f"select count(*) from {target}")
-        except Exception as exc:  # the engine's own error, shown in one line
-            raise ModelError(f"model {model.name} failed: {_one_line(exc)}") from exc
-        logger.info("built %s.%s (%d rows)", REPORTING_SCHEMA, model.name, rows)
-        results.append(ModelResult(model.name, model.layer, rows, time.monotonic() - started))
+    with _dbt_files(target, dataset) as options:
+        manifest = parsed_manifest(target, dataset, options)
+        outcome = dbtRunner(manifest=manifest).invoke([*args, *options])
+    results = list(getattr(outcome.result, "results", None) or [])
+    failed = [r for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    if failed:
+        node = failed[0].node
+        raise ModelError(f"{_kind(node)} {node.name} failed: {one_line(failed[0].message)}")
+    if not outcome.success:
+        raise ModelError(f"dbt failed: {one_line(outcome.exception or 'see ' + _log_file())}")
     return results
 
 
-def _execute_in_transaction(connection, engine: str, statements: list[str]) -> None:
-    cursor = connection.cursor()
-    try:
-        if engine == "duckdb":
-            cursor.execute("begin transaction")
-        for statement in statements:
-            cursor.execute(statement)
-        connection.commit() if engine == "postgres" else cursor.execute("commit")
-    except Exception:
-        try:
-            connection.rollback() if engine == "postgres" else cursor.execute("rollback")
-        except Exception:  # the original error is the one worth reporting
-            logger.debug("rollback failed", exc_info=True)
-        raise
-    finally:
-        cursor.close()
+def parsed_manifest(target: Destination, dataset: str, options: list[str]):
+    """The project parsed for this warehouse and dataset (the manifest names the database),
+    once per process: a full parse takes seconds; dbt's partial parsing under `dbt_home()`
+    speeds up the first one."""
+    from dbt.cli.main import dbtRunner
+
+    key = (target.display, dataset, _project_hash())
+    if key not in _MANIFESTS:
+        dbt_vars = json.dumps({"dataset": dataset})
+        outcome = dbtRunner().invoke(["parse", "--vars", dbt_vars, *options])
+        if not outcome.success:
+            raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
+        _MANIFESTS[key] = outcome.result
+    return _MANIFESTS[key]
 
 
-def _fetch_one(connection, engine: str, sql: str, params: tuple = ()):
-    cursor = connection.cursor()
-    try:
-        cursor.execute(sql, params) if params else cursor.execute(sql)
-        value = cursor.fetchone()[0]
-        if engine == "postgres":
-            connection.commit()
-        return value
-    finally:
-        cursor.close()
+# parsed projects of this process: {(warehouse, dataset, project hash): Manifest} for dbtRunner,
+# {project hash: manifest.json path} for Dagster
+_MANIFESTS: dict = {}
 
 
-def _present_columns(connection, engine: str, dataset: str) -> dict[str, set[str]]:
-    """{raw table: its columns} for the tables that exist in the raw schema."""
-    placeholder = "?" if engine == "duckdb" else "%s"
-    cursor = connection.cursor()
-    try:
-        cursor.execute(
-            "select table_name, column_name from information_schema.columns "
-            f"where table_schema = {placeholder}",
-            (dataset,),
-        )
-        present: dict[str, set[str]] = {}
-        for table, column in cursor.fetchall():
-            present.setdefault(table, set()).add(column)
-        if engine == "postgres":
-            connection.commit()
-        return present
-    finally:
-        cursor.close()
+@contextmanager
+def dbt_profile(target: Destination):
+    """A private folder under `dbt_home()` holding the profile for `target`, removed on exit;
+    the PostgreSQL password is in the environment (for dbt's `env_var`) only meanwhile."""
+    home = dbt_home()
+    home.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="profile-", dir=home) as private,
+        _password_in_environment(target),
+    ):
+        Path(private, "profiles.yml").write_text(yaml.safe_dump(profile(target)))
+        yield private
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+@contextmanager
+def _dbt_files(target: Destination, dataset: str):
+    """dbt's options for its files: the private profile, the target (holding dbt's
+    partial-parse state) per engine and dataset, and the log, all under `dbt_home()`."""
+    with dbt_profile(target) as private:
+        (dbt_home() / "logs").mkdir(exist_ok=True)
+        yield [
+            "--project-dir", str(project_dir()),
+            "--profiles-dir", private,
+            "--target-path", str(dbt_home() / "target" / f"{target.kind}-{dataset}"),
+            "--log-path", str(dbt_home() / "logs"),
+            "--log-level", "none",
+            "--log-level-file", "info",
+            "--no-send-anonymous-usage-stats",
+        ]
+
+
+def project_manifest() -> Path:
+    """The project's manifest.json, for Dagster: parsed offline into `dbt_home()` and parsed
+    again only when a project file changed."""
+    signature = _project_hash()
+    known = _MANIFESTS.get(signature)
+    if isinstance(known, Path) and known.is_file():
+        return known
+    folder = dbt_home() / "manifest"
+    manifest, stamp = folder / "manifest.json", folder / "project.sha256"
+    if manifest.is_file() and stamp.is_file() and stamp.read_text() == signature:
+        _MANIFESTS[signature] = manifest
+        return manifest
+    from dbt.cli.main import dbtRunner
+
+    parser = Destination("duckdb", f"duckdb:///{dbt_home() / 'parse-only.duckdb'}")  # never opened
+    with _dbt_files(parser, "xero") as options:
+        outcome = dbtRunner().invoke(["parse", *options, "--target-path", str(folder)])
+    if not outcome.success:
+        raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
+    stamp.write_text(signature)
+    _MANIFESTS[signature] = manifest
+    return manifest
+
+
+def _project_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in project_dir().rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(project_dir())).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _log_file() -> str:
+    return str(dbt_home() / "logs" / "dbt.log")
+
+
+def _kind(node) -> str:
+    return {"model": "model", "unit_test": "unit test"}.get(node.resource_type, "test")
+
+
+@contextmanager
+def _password_in_environment(target: Destination):
+    """The PostgreSQL password for dbt's `env_var`, set only while dbt runs."""
+    password = target.postgres.password if target.kind == "postgres" else None
+    values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", PASSWORD_VARIABLE: password or ""}
+    with overridden(values):
+        yield
+
+
+def count_rows(target: Destination, nodes: list) -> list[ModelResult]:
+    with closing(target.connect()) as connection:
+        cursor = connection.cursor()
+        results = []
+        for node in nodes:
+            cursor.execute(f'select count(*) from "{node.schema}"."{node.alias}"')
+            results.append(ModelResult(node.name, node.schema, int(cursor.fetchone()[0])))
+        return results
+
+
+def one_line(error) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 400 else text[:397] + "..."
-
-
-def models_command(args) -> int:
-    as_of = _parse_as_of(args.as_of) if getattr(args, "as_of", None) else None
-    results = run_models(args.destination, getattr(args, "dataset", "xero") or "xero", as_of)
-    shown = as_of or datetime.now(UTC).date()
-    print(f"built {len(results)} models in schema {REPORTING_SCHEMA} as of {shown.isoformat()}")
-    for result in results:
-        print(f"  {REPORTING_SCHEMA}.{result.name}: {result.rows} rows")
-    return 0
-
-
-def _parse_as_of(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(f"bad --as-of {text!r}: use YYYY-MM-DD") from None

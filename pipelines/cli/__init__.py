@@ -14,7 +14,7 @@ from pipelines.errors import XeroWarehouseError
 # subcommand -> "module:function" taking the argparse namespace and returning an exit code
 HANDLERS = {
     "sync": "pipelines.cli.sync:sync_command",
-    "models": "pipelines.models:models_command",
+    "models": "pipelines.cli.models:models_command",
     "sandbox serve": "sandbox.server:serve_command",
     "demo": "pipelines.cli.demo:demo_command",
     "auth login": "pipelines.cli.auth:login_command",

@@ -1,5 +1,6 @@
-"""The reporting assets built from a synced sandbox: lineage, AR aging metadata against the
-sandbox's ground truth, and the tie-out check to open invoices."""
+"""The dbt models as Dagster assets on a synced sandbox: one asset per model with lineage
+from the raw assets, dbt tests as passing checks, the AR aging summary per organisation in
+its own currency against the sandbox's ground truth, and the tie-out check."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -7,30 +8,23 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from assets.models import (
-    AGING_BUCKETS,
-    AR_AGING_TIES,
-    aging_chart_markdown,
-    ar_aging_tie_check,
-    build_model_assets,
-)
+from assets.checks import AR_AGING_TIES, ar_aging_tie_check, build_ar_aging_tie_check
+from assets.models import AGING_BUCKETS, aging_chart_markdown, build_model_assets
 from assets.xero import build_xero_assets, xero_tables
-from pipelines.models import discover_models
-from sandbox.ground_truth import ar_aging, totals_by_bucket
+from pipelines.models import project_manifest
+from sandbox.ground_truth import ar_aging
 
-TABLES = xero_tables()
-RAW = build_xero_assets(TABLES)
-MODELS = build_model_assets(discover_models(), {table.resource for table in TABLES})
-MODEL_KEYS = list(MODELS.keys)
-# only the raw tables the models read
-READ_KEYS = sorted(
-    {
-        dg.AssetKey(["xero", table.split("__")[0]])
-        for m in discover_models()
-        for table in m.raw_tables
-    },
-    key=str,
-)
+RAW = build_xero_assets(xero_tables())
+READ_KEYS = [
+    dg.AssetKey(["xero", name])
+    for name in ("invoices", "payments", "credit_notes", "overpayments", "prepayments",
+                 "contacts", "accounts", "organisations")
+]
+
+
+@pytest.fixture
+def models():
+    return build_model_assets(project_manifest())
 
 
 @pytest.fixture
@@ -50,89 +44,94 @@ def synced(xero, warehouse, instance):
     return xero
 
 
-def build_models(instance, warehouse, as_of=None):
-    return dg.materialize(
-        [RAW, MODELS],
-        selection=MODEL_KEYS,
+def test_lineage_runs_from_the_raw_assets_through_staging_to_the_marts(models):
+    deps = {key: set(models.asset_deps[key]) for key in models.keys}
+    assert len(deps) == 24
+    assert deps[dg.AssetKey(["reporting", "stg_xero__credit_note_allocations"])] == {
+        dg.AssetKey(["xero", "credit_notes"])  # credit_notes__allocations is loaded with it
+    }
+    assert deps[dg.AssetKey(["reporting", "fct_ar_aging"])] == {
+        dg.AssetKey(["reporting", "int_open_invoices_aged"])
+    }
+    spec = next(s for s in models.specs if s.key.path[-1] == "fct_ar_aging")
+    assert spec.description.startswith("Grain: one row per tenant_id, invoice_id")
+    columns = {c.name: c.description for c in spec.metadata["dagster/column_schema"].columns}
+    assert columns["aging_bucket"].startswith("current (days_overdue <= 0), 1_30")
+    assert spec.automation_condition is not None
+    checks = {key.name for key in models.check_keys if key.asset_key == spec.key}
+    bucket_check = "accepted_values_fct_ar_aging_aging_bucket__current__1_30__31_60__61_90__over_90"
+    assert bucket_check in checks
+
+
+@pytest.mark.slow
+def test_models_materialize_with_passing_checks_and_aging_per_organisation(
+    synced, warehouse, instance, models
+):
+    today = datetime.now(UTC).date()
+    result = dg.materialize(
+        [RAW, models, build_ar_aging_tie_check()],
+        selection=dg.AssetSelection.assets(models),
         instance=instance,
         resources={"warehouse": warehouse},
-        run_config={"ops": {"reporting_models": {"config": {"as_of": as_of}}}} if as_of else None,
     )
-
-
-def test_models_materialize_and_ar_aging_matches_the_ground_truth(synced, warehouse, instance):
-    today = datetime.now(UTC).date()
-    result = build_models(instance, warehouse)
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == set(MODEL_KEYS)
-
-    [tie] = result.get_asset_check_evaluations()
-    assert tie.check_name == AR_AGING_TIES
-    assert tie.passed, tie.metadata
+    assert materialized == set(models.keys)
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) > 100
+    assert [e.check_name for e in evaluations if not e.passed] == []
+    assert AR_AGING_TIES in {e.check_name for e in evaluations}
 
     aging = next(
         e.materialization.metadata
         for e in result.get_asset_materialization_events()
         if e.asset_key == dg.AssetKey(["reporting", "fct_ar_aging"])
     )
-    assert aging["as_of"].value == today.isoformat()
-    expected = dict.fromkeys(AGING_BUCKETS, Decimal(0))
+    assert set(aging) >= {"aging_by_organisation", "aging_chart"}
+    records = {r.data["organisation"]: r.data for r in aging["aging_by_organisation"].value.records}
+    rates = invoice_rates(warehouse)
     for tenant in synced.sandbox.tenants:
-        for bucket, amount in totals_by_bucket(ar_aging(tenant, today)).items():
-            expected[bucket] += amount
-    records = aging["aging_buckets"].value.records
-    assert [record.data["bucket"] for record in records] == list(AGING_BUCKETS)
-    for record in records:
-        assert record.data["amount_due"] == pytest.approx(
-            float(expected[record.data["bucket"]]), abs=0.005
-        )
-    assert aging["amount_due_total"].value == pytest.approx(
-        float(sum(expected.values())), abs=0.005
-    )
-    assert "over_90" in aging["aging_chart"].value
-    assert aging["aging_vega_lite"].value["mark"] == "bar"
-    assert aging["dagster/row_count"].value > 0
+        record = records[tenant.name]
+        assert record["currency"] == tenant.base_currency
+        truth = ar_aging(tenant, today)
+        assert record["invoices"] == len(truth)
+        for bucket in AGING_BUCKETS:
+            expected = sum(
+                (round(row.amount_due / rates[row.invoice_id], 2) for row in truth
+                 if row.bucket == bucket),
+                Decimal(0),
+            )
+            assert record[bucket] == pytest.approx(float(expected), abs=0.005), bucket
+    assert f"({synced.sandbox.tenants[0].base_currency})" in aging["aging_chart"].value
 
-    # and as of a past date (point in time): the sandbox's aging on that date
-    as_of = datetime(2026, 9, 30, tzinfo=UTC).date()
-    result = build_models(instance, warehouse, as_of=as_of.isoformat())
-    assert result.success
-    [tie] = result.get_asset_check_evaluations()
-    assert tie.passed and tie.metadata["skipped"].value is True
-    rows = warehouse.query(
-        "select aging_bucket, sum(amount_due) from reporting.fct_ar_aging"
-        " where as_of_date = ? group by 1",
-        (as_of,),
-    )
-    expected = {}
-    for tenant in synced.sandbox.tenants:
-        for bucket, amount in totals_by_bucket(ar_aging(tenant, as_of)).items():
-            expected[bucket] = expected.get(bucket, Decimal(0)) + amount
-    assert {bucket: amount for bucket, amount in rows} == {
-        bucket: amount for bucket, amount in expected.items() if amount
-    }
-
-
-def test_tie_out_fails_when_the_aging_loses_an_invoice(synced, warehouse, instance):
-    today = datetime.now(UTC).date()
-    assert build_models(instance, warehouse).success
+    # the tie-out fails when the aging loses an invoice
     with warehouse.parsed.connect() as connection:
         connection.execute(
             "delete from reporting.fct_ar_aging where invoice_id ="
             " (select invoice_id from reporting.fct_ar_aging where amount_due > 0 limit 1)"
         )
-    result = ar_aging_tie_check(warehouse, today)
-    assert not result.passed
-    assert len(result.metadata["tenants_off"].value) == 1
+    tie = ar_aging_tie_check(warehouse, today)
+    assert not tie.passed
+    assert len(tie.metadata["tenants_off"].value) == 1
 
 
-def test_chart_scales_bars_to_the_largest_bucket():
-    chart = aging_chart_markdown(
-        [("current", 2, Decimal("100")), ("1_30", 1, Decimal("50")), ("31_60", 0, Decimal(0))],
-        width=10,
+def invoice_rates(warehouse) -> dict[str, Decimal]:
+    rows = warehouse.query(
+        "select invoice_id, currency_rate from reporting_staging.stg_xero__invoices"
     )
-    lines = chart.splitlines()
-    assert "`██████████`" in lines[2]
-    assert "`█████`" in lines[3]
-    assert "`·`" in lines[4]
+    return {invoice_id: Decimal(rate) for invoice_id, rate in rows}
+
+
+def test_each_organisation_has_its_own_chart_in_its_own_currency():
+    organisations = [
+        {"organisation": "Harbour", "currency": "AUD", "current": Decimal("100"),
+         "1_30": Decimal("50"), "31_60": Decimal(0), "61_90": Decimal(0), "over_90": Decimal(0)},
+        {"organisation": "Kiwi", "currency": "NZD", "current": Decimal("1"),
+         "1_30": Decimal(0), "31_60": Decimal(0), "61_90": Decimal(0), "over_90": Decimal(0)},
+    ]
+    chart = aging_chart_markdown(organisations, width=10)
+    harbour, kiwi = chart.split("\n\n**")
+    assert harbour.startswith("**Harbour** (AUD)") and kiwi.startswith("Kiwi** (NZD)")
+    assert "| current | 100.00 | `██████████` |" in harbour
+    assert "| 1_30 | 50.00 | `█████` |" in harbour
+    assert "| current | 1.00 | `██████████` |" in kiwi  # scaled to its own largest bucket

@@ -1,5 +1,6 @@
 """The code location loads, with the assets, checks, jobs, schedules and sensors we expect."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -8,7 +9,7 @@ import yaml
 
 from dagster_project.definitions import build_definitions, defs
 from dagster_project.ui import prepare_dagster_home
-from pipelines.models import discover_models
+from pipelines.models import project_dir, project_manifest
 from pipelines.xero.settings import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,8 @@ def test_one_raw_asset_per_collection_and_one_reporting_asset_per_model(definiti
     reporting = {key for key in keys if key.path[0] == "reporting"}
     assert raw == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
     assert len(raw) == 30
-    assert reporting == {dg.AssetKey(["reporting", m.name]) for m in discover_models()}
+    models = {path.stem for path in project_dir().glob("models/*/*.sql")}
+    assert reporting == {dg.AssetKey(["reporting", name]) for name in models}
     assert keys == raw | reporting
 
 
@@ -40,15 +42,23 @@ def test_raw_assets_are_partitioned_by_tenant(definitions):
     assert graph.get(next(iter(_reporting_keys(definitions)))).partitions_def is None
 
 
-def test_model_lineage_follows_table_references(definitions):
+def test_model_lineage_follows_refs_and_sources(definitions):
+    """Each model's parents are its dbt refs and, for sources, the raw asset that loads the
+    table (a child table like invoices__line_items is loaded with its parent)."""
+    manifest = json.loads(project_manifest().read_text())
     graph = definitions.resolve_asset_graph()
-    for model in discover_models():
-        parents = graph.get(dg.AssetKey(["reporting", model.name])).parent_keys
-        for table in model.raw_tables:
-            resource = table.split("__", 1)[0]
-            assert dg.AssetKey(["xero", resource]) in parents, (model.name, table)
-        for upstream in model.models:
-            assert dg.AssetKey(["reporting", upstream]) in parents, (model.name, upstream)
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert len(models) == 24
+    for model in models:
+        expected = set()
+        for parent in model["depends_on"]["nodes"]:
+            kind, _, *_, name = parent.split(".")
+            expected.add(
+                dg.AssetKey(["xero", name.split("__", 1)[0]])
+                if kind == "source"
+                else dg.AssetKey(["reporting", name])
+            )
+        assert graph.get(dg.AssetKey(["reporting", model["name"]])).parent_keys == expected
 
 
 def test_checks_cover_every_raw_table(definitions):
@@ -75,7 +85,7 @@ def test_jobs_schedules_and_sensors(definitions):
     assert {s.name for s in definitions.sensors} == {
         "xero_tenants_sensor",
         "xero_webhook_sensor",
-        "reporting_after_sync_sensor",
+        "reporting_automation_sensor",
     }
 
 

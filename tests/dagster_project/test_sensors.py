@@ -38,41 +38,33 @@ def materialize_raw(instance, table: str, tenant: str) -> None:
     )
 
 
-# reporting_after_sync_sensor
+# reporting models: declarative automation
+
+
+def automation_requests(definitions, instance, cursor=None):
+    result = dg.evaluate_automation_conditions(
+        defs=definitions, instance=instance, cursor=cursor
+    )
+    keys = definitions.resolve_asset_graph().get_all_asset_keys()
+    requested = {key.path[-1] for key in keys if result.get_num_requested(key)}
+    return requested, result.cursor
 
 
 def test_reporting_waits_for_a_raw_change(definitions, instance):
-    context = context_for(definitions, instance)
-    result = sensor(definitions, "reporting_after_sync_sensor").evaluate_tick(context)
-    assert not result.run_requests
-    assert "no raw table changed" in result.skip_message
+    requested, _ = automation_requests(definitions, instance)
+    assert requested == set()
 
 
-def test_reporting_runs_once_per_raw_change(definitions, instance):
-    reporting = sensor(definitions, "reporting_after_sync_sensor")
+def test_reporting_rebuilds_once_per_raw_change(definitions, instance):
+    _, cursor = automation_requests(definitions, instance)
     materialize_raw(instance, "invoices", "tenant-a")
-    first = reporting.evaluate_tick(context_for(definitions, instance))
-    assert len(first.run_requests) == 1
-    assert first.cursor
+    requested, cursor = automation_requests(definitions, instance, cursor)
+    # what reads invoices, and everything downstream of it, in one go
+    assert {"stg_xero__invoices", "stg_xero__invoice_line_items", "fct_ar_aging"} <= requested
+    assert "stg_xero__contacts" not in requested
 
-    again = reporting.evaluate_tick(context_for(definitions, instance, cursor=first.cursor))
-    assert not again.run_requests
-
-    materialize_raw(instance, "payments", "tenant-b")
-    later = reporting.evaluate_tick(context_for(definitions, instance, cursor=first.cursor))
-    assert len(later.run_requests) == 1
-    assert later.run_requests[0].run_key != first.run_requests[0].run_key
-
-
-def test_reporting_waits_while_syncs_are_running(definitions, instance):
-    reporting = sensor(definitions, "reporting_after_sync_sensor")
-    materialize_raw(instance, "invoices", "tenant-a")
-    add_run(instance, "xero_sync_job", dg.DagsterRunStatus.STARTED, "tenant-b")
-    add_run(instance, "reporting_job", dg.DagsterRunStatus.STARTED)
-    result = reporting.evaluate_tick(context_for(definitions, instance))
-    assert not result.run_requests
-    assert "waiting for 1 runs" in result.skip_message
-    assert result.cursor is None  # the change is picked up once the sync is done
+    again, cursor = automation_requests(definitions, instance, cursor)
+    assert again == set()
 
 
 # xero_webhook_sensor

@@ -142,7 +142,7 @@ def wait_for_backfill(url: str, backfill_id: str, timeout: float = 600) -> str:
 
 
 def wait_until_idle(url: str, timeout: float = 300) -> None:
-    """Until no run is queued or in progress (the reporting sensor starts one after syncs)."""
+    """Until no run is queued or in progress (the reporting automation starts one after syncs)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = graphql(url, ACTIVE_RUNS)["runsOrError"]["results"]

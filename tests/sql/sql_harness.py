@@ -1,24 +1,22 @@
-"""Helpers for the SQL model tests: seed raw rows shaped as dlt loads them, read tables back."""
+"""Helpers for the dbt project's tests: seed raw rows shaped as dlt loads them, read tables
+back."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import yaml
-from sqlglot import exp
 
 from pipelines.destination import parse_destination
-from pipelines.models import raw_columns, sql_dir
+from pipelines.models import project_dir
 
 
-def case_files() -> list[Path]:
-    return sorted((sql_dir() / "tests").glob("*.yml"))
-
-
-def read_case(path: Path) -> dict:
-    return yaml.safe_load(path.read_text())
+def raw_columns() -> dict[str, dict[str, str]]:
+    """The raw columns the dbt project declares: {table: {column: type}}."""
+    macro = (project_dir() / "macros" / "xero_raw_columns.sql").read_text()
+    declared = macro.split("{%- set declared %}", 1)[1].split("{% endset -%}", 1)[0]
+    return yaml.safe_load(declared)
 
 
 def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str = "xero") -> None:
@@ -34,8 +32,8 @@ def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str =
             rows = _with_defaults(table, rows, (defaults or {}).get(table, {}))
             columns = sorted({column for row in rows for column in row})
             undeclared = [c for c in columns if c not in declared[table]]
-            assert not undeclared, f"{table}: columns not in raw_columns.yml: {undeclared}"
-            types = {c: _sql_type(declared[table][c], destination.kind) for c in columns}
+            assert not undeclared, f"{table}: columns not declared in the sources: {undeclared}"
+            types = {c: declared[table][c] for c in columns}
             cursor.execute(
                 f'create table "{dataset}"."{table}" ('
                 + ", ".join(f'"{c}" {types[c]}' for c in columns)
@@ -53,10 +51,6 @@ def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str =
 
 def _with_defaults(table: str, rows: list[dict], defaults: dict) -> list[dict]:
     return [{"_dlt_id": f"{table}:{index}", **defaults, **row} for index, row in enumerate(rows)]
-
-
-def _sql_type(duckdb_type: str, engine: str) -> str:
-    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect=engine)
 
 
 def _value(value, type_: str):
@@ -84,20 +78,3 @@ def read_table(url: str, table: str) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         connection.close()
-
-
-def expected_value(expected, actual):
-    """The expected YAML value in the type the engine returned, for exact comparison."""
-    if expected is None or actual is None:
-        return expected
-    if isinstance(actual, Decimal):
-        return Decimal(str(expected))
-    if isinstance(actual, bool):
-        return bool(expected)
-    if isinstance(actual, int):
-        return int(expected)
-    if isinstance(actual, date) and not isinstance(expected, date):
-        return date.fromisoformat(str(expected))
-    if isinstance(actual, str):
-        return str(expected)
-    return expected
