@@ -121,6 +121,28 @@ def run_child(code: str, *args: str, env: dict) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def print_lookback_cost(kind: str, url: str, env: dict, srv) -> None:
+    """Two no-change incrementals, with the default 5-minute cursor lookback and without: the
+    rows and requests the lookback re-reads, and the time it adds."""
+    runs = {}
+    for label, seconds in (("lookback 300 s", "300"), ("lookback 0 s", "0")):
+        srv.log.reset()
+        srv.limiter.reset()
+        figures = run_child(CHILD_SYNC, url, env={**env, "XERO_CURSOR_LOOKBACK_SECONDS": seconds})
+        figures["requests"] = srv.log.count()
+        runs[label] = figures
+        print(
+            f"[{kind}] no-change incremental, {label}: {figures['seconds']:.1f}s, "
+            f"{figures['requests']:,} requests, {figures['rows']:,} rows re-read"
+        )
+    with_lookback, without = runs["lookback 300 s"], runs["lookback 0 s"]
+    print(
+        f"[{kind}] lookback cost: +{with_lookback['rows'] - without['rows']:,} rows, "
+        f"+{with_lookback['requests'] - without['requests']} requests, "
+        f"{with_lookback['seconds'] / without['seconds']:.2f}x the time"
+    )
+
+
 def change_one_percent(sb, rng: random.Random) -> int:
     """Update 1% of the records of the incremental collections (Reference / Name edits)."""
     changed = 0
@@ -249,6 +271,7 @@ def main() -> None:
                 f"\n[{kind}] incremental after {changed:,} changes: {figures['seconds']:.1f}s, "
                 f"{requests:,} requests, {figures['rows']:,} rows, ok={figures['ok']}"
             )
+            print_lookback_cost(kind, url, env, srv)
         if not args.skip_dlt_alone:
             pages = work / "pages"
             pages.mkdir()
