@@ -4,7 +4,7 @@ cleanup, no flush) at a named moment of the sync. Test-only.
     python sync_killed_at.py POINT TENANT_ID -- sync --destination ...
 
 POINT (for the pipeline of TENANT_ID only; other tenants sync normally):
-- extract: after the tenant's 12th API request
+- extract: after the tenant's 5th API request
 - normalize: when normalize starts
 - initialized: after the loader applied the schema and emptied the staging tables, before any
   copy job ran
@@ -65,7 +65,7 @@ def install(point: str, tenant_id: str) -> None:
         def get(self, *args, **kwargs):
             if self.tenant_id == tenant_id:
                 calls["n"] += 1
-                if calls["n"] > 12:
+                if calls["n"] > 5:
                     die()
             return original_get(self, *args, **kwargs)
 

@@ -10,13 +10,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from pipelines.cli import build_parser
-from pipelines.webhooks.store import (
-    EventStore,
-    apply_pending_events,
-    from_webhooks_command,
-    parse_events,
-    pending_event_summary,
-)
+from pipelines.cli.sync import from_webhooks_command
+from pipelines.webhooks.consumer import apply_pending_events
+from pipelines.webhooks.store import EventStore, parse_events, pending_event_summary
 
 T1, T2 = str(uuid.uuid4()), str(uuid.uuid4())
 
