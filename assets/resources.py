@@ -11,6 +11,11 @@ from contextlib import closing
 import dagster as dg
 
 from pipelines.destination import Destination, parse_destination
+from pipelines.runner import sync
+from pipelines.runner import sync as runner_sync
+from pipelines.webhooks.consumer import apply_pending_events
+from pipelines.xero.auth import auth_from_env
+from pipelines.xero.client import list_connections
 
 
 class XeroWarehouseResource(dg.ConfigurableResource):
@@ -28,7 +33,6 @@ class XeroWarehouseResource(dg.ConfigurableResource):
     def sync(self, tenant_id: str, resources: list[str] | None, full_refresh: bool, display=None):
         """Load one tenant's collections through the tenant's own dlt pipeline; `display`
         receives the runner's progress."""
-        from pipelines.runner import sync
 
         return sync(
             destination=self.destination,
@@ -44,8 +48,6 @@ class XeroWarehouseResource(dg.ConfigurableResource):
 
         Returns the tenant's outcome (None when nothing was pending) and the result of the
         targeted sync (None when no sync ran)."""
-        from pipelines.runner import sync as runner_sync
-        from pipelines.webhooks.consumer import apply_pending_events
 
         syncs = []
 
@@ -88,8 +90,6 @@ class XeroApiResource(dg.ConfigurableResource):
 
     def list_tenants(self) -> list[dict]:
         """The connected organisations (GET /connections), one dict per tenant."""
-        from pipelines.xero.auth import auth_from_env
-        from pipelines.xero.client import list_connections
 
         auth = auth_from_env(self.identity_url)
         connections = list_connections(auth, self.api_url)

@@ -15,6 +15,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from assets.partitions import FULL_REFRESH_TAG, RAW_GROUP, TENANT_PARTITIONS, WAREHOUSE_POOL
 from assets.resources import XeroWarehouseResource
+from pipelines.xero.settings import COLLECTIONS
 
 NO_DUPLICATE_KEYS = "no_duplicate_keys"
 ROW_COUNT_NOT_DROPPED = "row_count_not_dropped"
@@ -33,7 +34,6 @@ class XeroTable:
 
 def xero_tables() -> list[XeroTable]:
     """The raw tables, from the source's endpoint table."""
-    from pipelines.xero.settings import COLLECTIONS
 
     naming = NamingConvention()
     tables = []

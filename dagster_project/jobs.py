@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.partitions import FULL_REFRESH_TAG, TENANT_PARTITIONS
+from pipelines.webhooks.store import CATEGORY_RESOURCES
 
 XERO_SYNC_JOB = "xero_sync_job"
 XERO_FULL_REFRESH_JOB = "xero_full_refresh_job"
@@ -58,7 +59,6 @@ def build_jobs(
 
 def webhook_keys(raw_assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
     """The raw tables webhook events can change (contacts, invoices, credit notes)."""
-    from pipelines.webhooks.store import CATEGORY_RESOURCES
 
     resources = set(CATEGORY_RESOURCES.values())
     return [key for key in raw_assets.keys if key.path[-1] in resources]

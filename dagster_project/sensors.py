@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.partitions import TENANT_PARTITIONS
 from assets.resources import XeroApiResource
+from pipelines.webhooks.store import pending_event_summary
 
 
 def build_tenants_sensor(sync_job: str) -> dg.SensorDefinition:
@@ -55,7 +56,6 @@ def build_webhook_sensor(webhook_job: str) -> dg.SensorDefinition:
         description="Launches a targeted sync for each tenant with pending webhook events.",
     )
     def xero_webhook_sensor(context: dg.SensorEvaluationContext):
-        from pipelines.webhooks.store import pending_event_summary
 
         pending = {
             tenant: sum(counts.values())

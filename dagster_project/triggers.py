@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.actions.triggers import TRIGGERS, new_firings
+
 TRIGGER_TAG = "xero/trigger"
 TENANT_TAG = "xero/tenant_id"
 IDS_TAG = "xero/ids"
@@ -30,7 +32,6 @@ def build_trigger_sensor(
     minimum_interval_seconds: int = 30,
 ) -> dg.SensorDefinition:
     """A sensor launching `job` once per firing of `trigger` (e.g. "invoice.created")."""
-    from pipelines.actions.triggers import TRIGGERS
 
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
@@ -43,7 +44,6 @@ def build_trigger_sensor(
         description=f"Runs {job_name} when Xero reports: {trigger.replace('.', ' ')}",
     )
     def trigger_sensor(context: dg.SensorEvaluationContext):
-        from pipelines.actions.triggers import new_firings
 
         firings = new_firings(trigger, int(context.cursor or 0))
         if not firings:

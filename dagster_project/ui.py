@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
+from dagster import DagsterInstance
 
+from assets.partitions import WAREHOUSE_POOL
 from pipelines.environment import current, setting
 
 logger = logging.getLogger(__name__)
@@ -38,9 +40,7 @@ def initialize_warehouse_pool(home: Path) -> None:
     """Store the warehouse pool's limit (dagster.yaml's default_limit) unless one is set.
     The run queue does not limit a pool it has never seen on its first pass, which could
     start two DuckDB writers at once."""
-    from dagster import DagsterInstance
 
-    from assets.partitions import WAREHOUSE_POOL
 
     with DagsterInstance.from_config(str(home)) as instance:
         storage = instance.event_log_storage

@@ -55,11 +55,11 @@ class Destination:
     def dlt_destination(self):
         """DuckDB runs inside this process: its memory is capped (XERO_DUCKDB_MEMORY_LIMIT)
         so a large first load stays within a small machine."""
-        import dlt
+        import dlt  # heavy: loaded only when a pipeline is built
 
         if self.kind != "duckdb":
             return dlt.destinations.postgres(self.postgres_dsn)
-        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials  # heavy, as above
 
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         credentials = DuckDbCredentials(
@@ -74,10 +74,10 @@ class Destination:
     def connect(self):
         """A DB-API connection (duckdb or psycopg2). The caller closes it."""
         if self.kind == "duckdb":
-            import duckdb
+            import duckdb  # the CLI parses URLs without loading drivers
 
             return duckdb.connect(str(self.duckdb_path))
-        import psycopg2
+        import psycopg2  # the CLI parses URLs without loading drivers
 
         try:
             return psycopg2.connect(self.postgres_dsn, connect_timeout=10)

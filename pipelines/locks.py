@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from filelock import FileLock, Timeout
+
 from pipelines.destination import Destination
 from pipelines.errors import XeroWarehouseError
 
@@ -53,7 +55,6 @@ def _advisory_lock(target: Destination, name: str) -> Iterator[None]:
 
 @contextmanager
 def _file_lock(target: Destination, name: str) -> Iterator[None]:
-    from filelock import FileLock, Timeout
 
     suffix = hashlib.sha256(name.encode()).hexdigest()[:12]
     path = target.duckdb_path.with_name(f".{target.duckdb_path.name}.{suffix}.lock")

@@ -155,7 +155,7 @@ def parsed_manifest(target: Destination, dataset: str, options: list[str]):
     """The project parsed for this warehouse and dataset (the manifest names the database),
     once per process: a full parse takes seconds; dbt's partial parsing under `dbt_home()`
     speeds up the first one."""
-    from dbt.cli.main import dbtRunner
+    from dbt.cli.main import dbtRunner  # dbt is heavy: only loaded when models run
 
     key = (target.display, dataset, _project_hash())
     if key not in _MANIFESTS:
@@ -215,7 +215,7 @@ def project_manifest() -> Path:
     if manifest.is_file() and stamp.is_file() and stamp.read_text() == signature:
         _MANIFESTS[signature] = manifest
         return manifest
-    from dbt.cli.main import dbtRunner
+    from dbt.cli.main import dbtRunner  # dbt is heavy: only loaded when models run
 
     parser = Destination("duckdb", f"duckdb:///{dbt_home() / 'parse-only.duckdb'}")  # never opened
     with _dbt_files(parser, "xero") as options:

@@ -9,20 +9,34 @@ loaded and stops; the other tenants go on.
 
 from __future__ import annotations
 
+import ctypes
 import difflib
+import gc
 import hashlib
 import logging
+import shutil
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import dlt
+import duckdb
+import psycopg2
+from dlt.common.storages.load_package import PackageStorage
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destination import Destination, parse_destination
 from pipelines.display import PlainProgress
 from pipelines.environment import state_home
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
-from pipelines.xero import settings
+from pipelines.xero import reports, settings, xero_source
+from pipelines.xero.auth import auth_from_env
+from pipelines.xero.client import XeroClient, list_connections
+from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
+from pipelines.xero.reports import REPORT_NAMES, expand_names
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +96,6 @@ def loader_file_format(destination: Destination) -> str:
 
 
 def check_resources(resources: list[str] | None) -> list[str] | None:
-    from pipelines.xero.reports import REPORT_NAMES, expand_names
 
     if not resources:
         return None
@@ -143,8 +156,6 @@ def sync(
     records (a targeted sync: cursors and deletions untouched). auth: an httpx.Auth
     (default: `auth_from_env()`). display: a progress display (default: plain lines on stdout).
     """
-    from pipelines.xero.auth import auth_from_env
-    from pipelines.xero.client import list_connections
 
     target = parse_destination(destination)
     if ids:
@@ -190,9 +201,6 @@ def _check_reachable(target: Destination) -> None:
 def _sync_tenant(
     target, dataset, connection, auth, resources, full_refresh, ids, display, result
 ) -> TenantOutcome:
-    from pipelines.xero import xero_source
-    from pipelines.xero.client import XeroClient
-    from pipelines.xero.helpers import SyncTracker
 
     tenant_id = connection["tenantId"]
     name = connection.get("tenantName") or tenant_id
@@ -271,7 +279,6 @@ def _snapshot(tracker, client) -> list[tuple]:
 
 
 def _pipeline(target: Destination, dataset: str, tenant_id: str):
-    import dlt
 
     return dlt.pipeline(
         pipeline_name=pipeline_name(tenant_id),
@@ -306,7 +313,6 @@ def _finish_pending(pipeline, target: Destination, display) -> None:
 def _load_began(pipeline, load_id: str) -> bool:
     """True once the loader touched the destination for this package: the schema update was
     applied (staging truncated) or any job started, finished, failed or was retried."""
-    from dlt.common.storages.load_package import PackageStorage
 
     info = pipeline.get_load_package_info(load_id)
     jobs = info.jobs
@@ -343,7 +349,6 @@ def _load(pipeline, target: Destination) -> None:
 
 def _step(target: Destination, step: str, body):
     """Run one dlt step; its failure becomes one line (a Xero error as it is)."""
-    from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
         return body()
@@ -375,8 +380,6 @@ def _failure_line(step: str, exc: BaseException, target: Destination) -> str:
 
 
 def _database_reason(exc: BaseException) -> str | None:
-    import duckdb
-    import psycopg2
 
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -390,13 +393,10 @@ def _database_reason(exc: BaseException) -> str | None:
 def _release_memory() -> None:
     """Hand freed heap back to the OS (glibc keeps it otherwise), so the peak of one step
     does not add to the next."""
-    import ctypes
-    import gc
-    from contextlib import suppress
 
     gc.collect()
     with suppress(ImportError, AttributeError):
-        import pyarrow
+        import pyarrow  # only to release what dlt's parquet writer left in pyarrow's pool
 
         pyarrow.default_memory_pool().release_unused()
     with suppress(OSError, AttributeError):  # not glibc
@@ -420,7 +420,6 @@ def _one_line(exc: BaseException) -> str:
 
 def _reconcile(pipeline, tracker) -> int:
     """Set `_deleted_at` on rows a complete read of their collection did not return."""
-    from pipelines.xero.helpers import DELETED_AT, TENANT_ID, _snake
 
     if not tracker.seen_ids:
         return 0
@@ -460,7 +459,6 @@ def _reconcile(pipeline, tracker) -> int:
 def _check_duplicates(pipeline, tracker) -> None:
     """Fail the run, naming the table, if a table this run loaded holds a (tenant_id, key)
     twice: a duplicate must never pass silently. Only the tenant's rows are scanned."""
-    from pipelines.xero.helpers import TENANT_ID
 
     loaded = [name for name, progress in tracker.resources.items() if progress.rows]
     with pipeline.sql_client() as sql:
@@ -484,8 +482,6 @@ def _check_duplicates(pipeline, tracker) -> None:
 
 def _key_columns(name: str) -> tuple[str, ...]:
     """A raw table's key: tenant_id and the collection's primary key, or a report line's."""
-    from pipelines.xero import reports
-    from pipelines.xero.helpers import TENANT_ID, _snake
 
     if name in reports.BY_NAME:
         return reports.primary_key(reports.BY_NAME[name])
@@ -495,7 +491,6 @@ def _key_columns(name: str) -> tuple[str, ...]:
 
 def _prune_loaded_packages(pipeline, keep: int = 1) -> None:
     """Delete the files of loaded packages but the newest: the rows are in the warehouse."""
-    import shutil
 
     for load_id in sorted(pipeline.list_completed_load_packages())[:-keep]:
         shutil.rmtree(pipeline.get_load_package_info(load_id).package_path, ignore_errors=True)

@@ -23,11 +23,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
 from pipelines.actions.catalogue import ATTACHMENT_TYPES, HISTORY_TYPES
 from pipelines.actions.run import check_dataset, table_columns
+from pipelines.destination import parse_destination
 from pipelines.errors import ConfigurationError, XeroWarehouseError
-from pipelines.xero.client import XeroClient
-from pipelines.xero.helpers import DELETED_AT
+from pipelines.runner import loader_file_format, pipelines_dir, select_tenants
+from pipelines.xero import settings
+from pipelines.xero.auth import auth_from_env
+from pipelines.xero.client import XeroClient, XeroNotFoundError, list_connections
+from pipelines.xero.helpers import DELETED_AT, _snake, parse_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +51,6 @@ class DocumentType:
 
     @property
     def key(self) -> str:
-        from pipelines.xero import settings
-        from pipelines.xero.helpers import _snake
 
         return _snake(settings.BY_NAME[self.table].primary_key)
 
@@ -77,10 +82,6 @@ def sync_documents(
 ) -> dict[str, int]:
     """Load history and/or attachments for documents changed since the last run, per
     tenant; returns {"history": rows, "attachments": rows, "requests": calls}."""
-    from pipelines.destination import parse_destination
-    from pipelines.runner import select_tenants
-    from pipelines.xero.auth import auth_from_env
-    from pipelines.xero.client import list_connections
 
     check_dataset(dataset)
     unknown = set(resources) - set(RESOURCES)
@@ -101,9 +102,7 @@ def sync_documents(
 
 
 def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
-    import dlt
 
-    from pipelines.runner import loader_file_format, pipelines_dir
 
     pipeline = dlt.pipeline(
         pipeline_name="xero_documents_" + tenant_id.replace("-", "_"),
@@ -111,7 +110,6 @@ def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
         destination=target.dlt_destination(),
         dataset_name=dataset,
     )
-    from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
         info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
@@ -139,7 +137,6 @@ class DocumentReader:
         self.rows = {"history": 0, "attachments": 0}
 
     def source(self):
-        import dlt
 
         @dlt.source(name="xero_documents", max_table_nesting=0)
         def xero_documents():
@@ -148,7 +145,6 @@ class DocumentReader:
         return xero_documents()
 
     def resource(self):
-        import dlt
 
         @dlt.resource(name="documents", write_disposition="merge",
                       primary_key=("tenant_id", "row_key"))  # fmt: skip
@@ -179,7 +175,6 @@ class DocumentReader:
             yield position, self._document_rows(kind, position[2], has_files)
 
     def _document_rows(self, kind: DocumentType, document_id: str, has_files: bool) -> list:
-        from pipelines.xero.client import XeroNotFoundError
 
         rows = []
         try:
@@ -214,7 +209,6 @@ class DocumentReader:
             connection.close()
 
     def _history(self, kind: DocumentType, document_id: str) -> Iterator[dict]:
-        from pipelines.xero.helpers import parse_datetime
 
         body = self.client.get(f"{kind.path}/{document_id}/History")
         for record in body.get("HistoryRecords") or []:

@@ -16,13 +16,17 @@ from typing import Any
 from urllib.parse import quote
 
 from pipelines.actions.catalogue import EMPTY, ENVELOPE, FILE, OBJECT, Action, catalogue
+from pipelines.destination import parse_destination
+from pipelines.display import PlainProgress
 from pipelines.errors import ConfigurationError, XeroWarehouseError
+from pipelines.xero import settings
 from pipelines.xero.client import (
     XeroAuthError,
     XeroClient,
     XeroForbiddenError,
     element_errors,
 )
+from pipelines.xero.helpers import DELETED_AT, _snake
 
 
 class ActionError(XeroWarehouseError):
@@ -222,8 +226,7 @@ def write_through(
     """Re-fetch by id what the action touched and merge it into the warehouse (a targeted
     sync: cursors untouched). Returns the SyncResult, or None when nothing was touched.
     The sync's progress lines go to `progress_stream` (default: nowhere)."""
-    from pipelines.display import PlainProgress
-    from pipelines.runner import sync
+    from pipelines.runner import sync  # loads dlt: only when a write is merged into the warehouse
 
     if not result.touched:
         return None
@@ -246,9 +249,6 @@ def write_through(
 def mark_deleted(destination: str | None, dataset: str, tenant_id: str, ids: dict) -> int:
     """Set `_deleted_at` on the warehouse rows of records deleted outright in Xero (as a
     full refresh would); returns how many rows were marked."""
-    from pipelines.destination import parse_destination
-    from pipelines.xero import settings
-    from pipelines.xero.helpers import DELETED_AT, _snake
 
     check_dataset(dataset)
     target = parse_destination(destination)

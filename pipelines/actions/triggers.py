@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.errors import ConfigurationError
+from pipelines.webhooks.store import EventStore, default_store_path
 
 # trigger name -> (Xero's eventCategory, eventType)
 TRIGGERS = {
@@ -46,7 +47,6 @@ def new_firings(
 ) -> list[Firing]:
     """Firings for the events of `trigger` stored after event id `after_id` (at most
     `limit` events; up to MAX_IDS_PER_FIRING ids each)."""
-    from pipelines.webhooks.store import EventStore, default_store_path
 
     if trigger not in TRIGGERS:
         raise ConfigurationError(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")

@@ -15,17 +15,19 @@ from typing import Any
 from pipelines.actions.catalogue import FILE, catalogue
 from pipelines.actions.run import ActionRejectedError, get_action, run_action, write_through
 from pipelines.errors import ConfigurationError
+from pipelines.runner import select_tenants
+from pipelines.xero.auth import auth_from_env
 from pipelines.xero.client import (
     XeroClient,
     XeroServerError,
     XeroValidationError,
     encode_json,
+    list_connections,
 )
 
 
 def api_command(args) -> int:
     """`api METHOD PATH [--tenant T] [--param k=v]... [--data @file.json | JSON]`."""
-    from pipelines.xero.auth import auth_from_env
 
     params = dict(_pair(p, "--param") for p in args.param or [])
     body = _load_json(args.data, "--data") if args.data else None
@@ -54,7 +56,6 @@ def actions_command(args) -> int:
 def action_command(args) -> int:
     """`action NAME --tenant T [--json @file | --field k=v ...] [--id ID] [--destination URL]
     [--no-sync]`: run it, then merge what it touched into the warehouse."""
-    from pipelines.xero.auth import auth_from_env
 
     action = get_action(args.name)
     fields = _fields(args, action)
@@ -170,8 +171,6 @@ def _load_json(text: str, option: str) -> Any:
 
 
 def _tenant_id(auth, wanted: str | None) -> str:
-    from pipelines.runner import select_tenants
-    from pipelines.xero.client import list_connections
 
     chosen = select_tenants(list_connections(auth), [wanted] if wanted else None)
     if len(chosen) > 1:

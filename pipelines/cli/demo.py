@@ -15,6 +15,10 @@ from datetime import date
 from pipelines.cli.progress import make_progress
 from pipelines.destination import parse_destination
 from pipelines.environment import current, overridden, state_home
+from pipelines.models import run_models
+from pipelines.runner import sync
+from sandbox.model import Sandbox
+from sandbox.server import running_sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +40,6 @@ def _sandbox_env(server) -> dict[str, str]:
 
 
 def demo_command(args) -> int:
-    from pipelines.runner import sync
-    from sandbox.model import Sandbox
-    from sandbox.server import running_sandbox
 
     destination = parse_destination(getattr(args, "destination", None))
     print(f"starting the Xero sandbox: {DEMO_TENANTS} organisations, {DEMO_SCALE} scale")
@@ -55,8 +56,8 @@ def demo_command(args) -> int:
             return 1
         print(f"loaded {result.rows} rows with {result.requests} API requests")
         _print_tables(destination)
-        if _run_models(destination, as_of):
-            _print_aging(destination, as_of)
+        _run_models(destination, as_of)
+        _print_aging(destination, as_of)
         if getattr(args, "dagster", False):
             return _dagster_ui(env, destination)
     return 0
@@ -72,14 +73,9 @@ def _dagster_ui(env: dict[str, str], destination) -> int:
         return 0
 
 
-def _run_models(destination, as_of: date) -> bool:
-    try:
-        from pipelines.models import run_models
-    except ImportError:
-        return False
+def _run_models(destination, as_of: date) -> None:
     results = run_models(destination=destination.url, as_of=as_of)
     print(f"built {len(results)} reporting models (as of {as_of})")
-    return True
 
 
 def _query(destination, sql: str, *params) -> list[tuple]:

@@ -15,7 +15,7 @@ class LiveProgress(PlainProgress):
 
     def __init__(self, stream=None):
         super().__init__(stream)
-        from rich.console import Console
+        from rich.console import Console  # rich only on a terminal
 
         self.console = Console(file=self.stream)
         self._live = None
@@ -25,7 +25,7 @@ class LiveProgress(PlainProgress):
         self._thread: threading.Thread | None = None
 
     def tenant_started(self, name: str, tenant_id: str) -> None:
-        from rich.live import Live
+        from rich.live import Live  # rich only on a terminal
 
         self._title = f"{name} ({tenant_id})"
         self._live = Live(self._render(), console=self.console, refresh_per_second=4)
@@ -46,7 +46,7 @@ class LiveProgress(PlainProgress):
                 self._live.update(self._render())
 
     def _render(self):
-        from rich.table import Table
+        from rich.table import Table  # rich only on a terminal
 
         table = Table(title=self._title, expand=False)
         for column in ("resource", "rows", "requests", "status", "min left", "day left"):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import h11
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -195,7 +196,6 @@ UVICORN_DEADLINES = {"http": DeadlineH11Protocol, "timeout_keep_alive": IDLE_TIM
 
 def serve_command(args) -> int:
     """`xero-warehouse webhooks serve [--host] [--port]`."""
-    import uvicorn
 
     key = webhook_key_from_env()
     events = EventStore()
@@ -226,7 +226,6 @@ class RunningReceiver:
 def serving(app, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
     """Serve an ASGI app with uvicorn in a background thread; yields the bound port
     (port 0: a free one)."""
-    import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -17,10 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 import httpx
 
@@ -473,8 +475,6 @@ class PkceRequest:
 def pkce_request(
     client_id: str, redirect_uri: str, scope: str, authorize: str | None = None
 ) -> PkceRequest:
-    import secrets
-    from urllib.parse import urlencode
 
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())

@@ -66,6 +66,7 @@ from pipelines.xero.limiter import (
     shared_app_limiter,
     shared_tenant_limiter,
 )
+from pipelines.xero.settings import COLLECTIONS
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -709,7 +710,6 @@ class XeroClient:
 
 @functools.cache
 def _envelopes_by_path() -> dict[str, str]:
-    from pipelines.xero.settings import COLLECTIONS
 
     return {c.path.lower(): c.envelope for c in COLLECTIONS}
 

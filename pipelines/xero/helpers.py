@@ -9,6 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.extract.hints import make_nested_hints
+
 from pipelines.xero.spec_fields import load_fields
 
 # MS-JSON dates: /Date(1573755038314+0000)/ or /Date(1573755038314)/
@@ -123,7 +126,6 @@ DECIMAL_HINT = {"data_type": "decimal", "precision": 38, "scale": 9}
 
 
 def _snake(name: str) -> str:
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
 
     return NamingConvention().normalize_identifier(name)
 
@@ -164,7 +166,6 @@ def root_columns(envelope: str, cursor: str | None, primary_key: str | None) -> 
 
 def nested_hints(envelope: str) -> dict[tuple[str, ...], dict]:
     """Column hints for the child tables (arrays), keyed by path from the root table."""
-    from dlt.extract.hints import make_nested_hints
 
     hints: dict[tuple[str, ...], dict] = {}
 

@@ -24,8 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+import dlt
+
 from pipelines.environment import setting
-from pipelines.xero.helpers import resource_name
+from pipelines.errors import ConfigurationError
+from pipelines.xero.client import XeroAuthError, XeroDailyLimitError, XeroError, XeroForbiddenError
+from pipelines.xero.helpers import DECIMAL_HINT, resource_name
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +90,6 @@ class ReportSettings:
 
     @classmethod
     def from_env(cls) -> ReportSettings:
-        from pipelines.errors import ConfigurationError
 
         values = {}
         for name, env in (
@@ -193,7 +196,6 @@ def _report_date(text: str) -> date | None:
 def columns(report: ReportSpec) -> dict:
     """dlt column hints: money as DECIMAL, dates as DATE, ids as text, so empty snapshots and
     both engines agree on types."""
-    from pipelines.xero.helpers import DECIMAL_HINT
 
     hints = {
         TENANT_ID: {"data_type": "text", "nullable": False},
@@ -299,12 +301,6 @@ class ReportReader:
         return self._settings
 
     def read(self, report: ReportSpec) -> Iterator[list[dict]]:
-        from pipelines.xero.client import (
-            XeroAuthError,
-            XeroDailyLimitError,
-            XeroError,
-            XeroForbiddenError,
-        )
 
         progress = self.tracker.resource(report.name)
         if self.tracker.stopped or self.refused:
@@ -339,7 +335,6 @@ class ReportReader:
         if report.cadence == AGED:
             yield from self._aged(report)
             return
-        import dlt
 
         state = dlt.current.resource_state(resource_name(report.name, self.tenant_id))
         loaded = set(state.get("loaded") or [])
@@ -376,7 +371,6 @@ class ReportReader:
         return self._year_end
 
     def _aged(self, report: ReportSpec) -> Iterator[list[dict]]:
-        import dlt
 
         state = dlt.current.resource_state(resource_name(report.name, self.tenant_id))
         today = self.settings.current_day()
@@ -414,7 +408,6 @@ class ReportReader:
 
 def report_resources(client, tenant_id: str, names: list[str], full_refresh: bool, tracker):
     """The dlt resources of the named reports for one tenant (names not reports: ignored)."""
-    import dlt
 
     if not any(name in BY_NAME for name in names):
         return []

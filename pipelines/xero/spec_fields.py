@@ -14,6 +14,10 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import yaml
+
+from pipelines.xero.settings import COLLECTIONS
+
 FIELDS_FILE = Path(__file__).with_name("fields.json")
 
 
@@ -64,9 +68,7 @@ def load_fields() -> dict:
 
 
 def main(argv: list[str]) -> None:
-    import yaml
 
-    from pipelines.xero.settings import COLLECTIONS
 
     spec = yaml.safe_load(Path(argv[0]).read_text())
     table = extract_fields(spec, [c.envelope for c in COLLECTIONS])

@@ -280,7 +280,7 @@ class PostgresTokenStore(TokenStore):
         self._ready = False
 
     def _connect(self):
-        import psycopg2
+        import psycopg2  # only for a token store on PostgreSQL
 
         try:
             connection = psycopg2.connect(self._dsn, connect_timeout=10)
