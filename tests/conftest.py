@@ -1,8 +1,8 @@
 """Shared fixtures: an isolated environment per test and a throwaway PostgreSQL database.
 
-Tests run in parallel workers (pytest-xdist, see pyproject.toml): anything a test writes
-lives under its own tmp_path, every PostgreSQL database has a unique name and every server
-binds a free port."""
+Tests run in parallel workers (pytest-xdist, see pyproject.toml), each module whole in one
+worker: anything a test writes lives under its own tmp_path, every PostgreSQL database has a
+unique name and every server binds a free port."""
 
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ def postgres_url(postgres_server) -> str:
         )
         cursor.execute(f'drop database if exists "{name}"')
     admin.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked starts_first go first (the order is otherwise kept): a worker starts
+    the longest test at once instead of the run waiting on it at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)
 
 
 class PostgresSkipGuard:

@@ -24,8 +24,8 @@ from pipelines.xero.settings import COLLECTIONS
 from sandbox.model import Sandbox
 from sandbox.server import running_sandbox
 
-# both tests share one `dagster dev`, so they run in the same xdist worker
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dagster_ui")]
+# both tests share one `dagster dev` (xdist runs a module in one worker)
+pytestmark = [pytest.mark.slow, pytest.mark.starts_first]
 
 LAUNCH_BACKFILL = """
 mutation($params: LaunchBackfillParams!) {
@@ -225,7 +225,7 @@ def test_backfill_of_two_tenants_through_the_webserver(dagster_ui, tmp_path):
 
 def test_asset_graph_page_shows_both_groups(request, tmp_path):
     """Checks chromium before asking for the UI, so a machine without it skips at once.
-    After the backfill test (same worker: xdist_group) the graph shows materialized assets."""
+    After the backfill test the graph shows materialized assets."""
     chromium = chromium_or_skip()
     url, _ = request.getfixturevalue("dagster_ui")
     wait_until_idle(url)  # a live run keeps the page busy and the screenshot waiting
