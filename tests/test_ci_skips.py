@@ -24,6 +24,8 @@ def test_plain():
 """
 PYTEST_INI = "[pytest]\nmarkers =\n    postgres: x\n    slow: x\n"
 
+pytestmark = pytest.mark.slow  # each test runs pytest with two workers
+
 
 def run_pytest(project: Path, ci: str | None) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "CI"}

@@ -60,6 +60,7 @@ def build_models(instance, warehouse, as_of=None):
     )
 
 
+@pytest.mark.slow
 def test_models_materialize_and_ar_aging_matches_the_ground_truth(synced, warehouse, instance):
     today = datetime.now(UTC).date()
     result = build_models(instance, warehouse)
@@ -114,6 +115,7 @@ def test_models_materialize_and_ar_aging_matches_the_ground_truth(synced, wareho
     }
 
 
+@pytest.mark.slow
 def test_tie_out_fails_when_the_aging_loses_an_invoice(synced, warehouse, instance):
     today = datetime.now(UTC).date()
     assert build_models(instance, warehouse).success
