@@ -1,4 +1,8 @@
-"""Shared fixtures: an isolated environment per test and a throwaway PostgreSQL database."""
+"""Shared fixtures: an isolated environment per test and a throwaway PostgreSQL database.
+
+Tests run in parallel workers (pytest-xdist, see pyproject.toml), each module whole in one
+worker: anything a test writes lives under its own tmp_path, every PostgreSQL database has a
+unique name and every server binds a free port."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 import uuid
 
 import pytest
+from isolation import isolate_environment
 
 pytest_plugins = ["sandbox_fixtures"]
 
@@ -15,13 +20,11 @@ POSTGRES_ADMIN_URL = "postgresql://postgres:@127.0.0.1:5432/test"
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch, tmp_path):
     """No test sees the developer's Xero credentials, dlt config or working directory."""
-    for name in list(os.environ):
-        if name.startswith(("XERO_", "SOURCES__", "DESTINATION__", "XW_STATE")):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt_data"))
-    monkeypatch.setenv("XERO_WAREHOUSE_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
+    isolate_environment(monkeypatch, tmp_path)
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"true", "1", "yes"}
 
 
 def _admin_url() -> str:
@@ -38,7 +41,7 @@ def postgres_server() -> str:
         psycopg2.connect(_admin_url(), connect_timeout=5).close()
     except psycopg2.OperationalError as exc:
         message = f"PostgreSQL is not reachable at {_admin_url()}: {str(exc).strip()}"
-        if os.environ.get("CI", "").lower() == "true":
+        if running_in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return _admin_url()
@@ -62,3 +65,38 @@ def postgres_url(postgres_server) -> str:
         )
         cursor.execute(f'drop database if exists "{name}"')
     admin.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked starts_first go first (the order is otherwise kept): a worker starts
+    the longest test at once instead of the run waiting on it at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)
+
+
+class PostgresSkipGuard:
+    """Under CI a PostgreSQL test skipped for any reason fails the run. Registered only in
+    the process that decides the exit code: xdist's controller sees every worker's reports."""
+
+    def __init__(self) -> None:
+        self.skipped: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped and not hasattr(report, "wasxfail") and "postgres" in report.keywords:
+            self.skipped.append(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.skipped:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.skipped:
+            terminalreporter.write_line(
+                f"CI: {len(self.skipped)} PostgreSQL test(s) skipped, so the run fails: "
+                + ", ".join(self.skipped[:3]),
+                red=True,
+            )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if running_in_ci() and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(PostgresSkipGuard(), "postgres-skip-guard")

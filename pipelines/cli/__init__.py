@@ -7,6 +7,7 @@ import argparse
 import importlib
 import logging
 import sys
+from importlib.metadata import version
 
 from pipelines.environment import configure_dlt
 from pipelines.errors import XeroWarehouseError
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="xero-warehouse", description="Keep a SQL warehouse in sync with Xero."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('xero-warehouse')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sync = commands.add_parser("sync", help="load Xero collections into the warehouse")

@@ -59,6 +59,7 @@ def tenant_rows(warehouse, table: str, tenant_id: str) -> int:
     )[0][0]
 
 
+@pytest.mark.slow
 def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, instance):
     tenant = xero.sandbox.tenants[0]
     result = sync(instance, warehouse, tenant.tenant_id)
@@ -86,6 +87,7 @@ def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, inst
     assert all(results.values()), [key for key, passed in results.items() if not passed]
 
 
+@pytest.mark.slow
 def test_second_sync_is_incremental_and_keeps_keys_unique(xero, warehouse, instance):
     tenant = xero.sandbox.tenants[0]
     keys = [dg.AssetKey(["xero", "invoices"]), dg.AssetKey(["xero", "contacts"])]
@@ -107,6 +109,7 @@ def test_second_sync_is_incremental_and_keeps_keys_unique(xero, warehouse, insta
     assert reference == [("changed for the test",)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["config", "tag"])
 def test_full_refresh_marks_rows_deleted_in_xero(xero, warehouse, instance, how):
     tenant = xero.sandbox.tenants[0]
@@ -139,6 +142,7 @@ def test_a_failed_sync_fails_the_step_and_materializes_nothing(xero, warehouse, 
     assert "sync of tenant" in failure.step_failure_data.error.message
 
 
+@pytest.mark.slow
 def test_webhook_run_refetches_only_the_named_records(xero, warehouse, instance):
     tenant = xero.sandbox.tenants[0]
     keys = [dg.AssetKey(["xero", name]) for name in ("invoices", "contacts", "credit_notes")]

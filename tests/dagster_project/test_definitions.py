@@ -149,6 +149,7 @@ def test_a_prepared_dagster_home_limits_the_warehouse_pool(tmp_path):
         assert limits == {"xero_warehouse": 8}
 
 
+@pytest.mark.slow
 def test_freshness_job_checks_every_raw_table(definitions):
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("tenants", ["tenant-a"])

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import dagster as dg
 import httpx
 import pytest
+from isolation import isolate_environment
 
 from dagster_project.ui import (
     prepare_dagster_home,
@@ -23,7 +24,8 @@ from pipelines.xero.settings import COLLECTIONS
 from sandbox.model import Sandbox
 from sandbox.server import running_sandbox
 
-pytestmark = pytest.mark.slow
+# both tests share one `dagster dev` (xdist runs a module in one worker)
+pytestmark = [pytest.mark.slow, pytest.mark.starts_first]
 
 LAUNCH_BACKFILL = """
 mutation($params: LaunchBackfillParams!) {
@@ -101,17 +103,29 @@ def graphql(url: str, query: str, **variables) -> dict:
     return body["data"]
 
 
-@pytest.fixture
-def dagster_ui(tmp_path):
+def chromium_or_skip() -> str:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium): no screenshot")
+    return chromium
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(tmp_path_factory):
     """Sandbox (two tenants) + `dagster dev` on a free port with a temporary DAGSTER_HOME
-    where both tenant partitions already exist."""
+    where both tenant partitions already exist; shared by the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("dagster_ui")
     sandbox = Sandbox(tenants=2, scale="small", seed=42, anchor=date(2026, 10, 31))
     warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     home = prepare_dagster_home(tmp_path / "dagster_home")
     tenants = [tenant.tenant_id for tenant in sandbox.tenants]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.add_dynamic_partitions("tenants", tenants)
-    with running_sandbox(sandbox, time_scale=60) as server:
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        running_sandbox(sandbox, time_scale=60) as server,
+    ):
+        isolate_environment(monkeypatch, tmp_path)
         env = {
             **server.env,
             "XERO_WAREHOUSE_DESTINATION": warehouse,
@@ -208,15 +222,18 @@ def test_backfill_of_two_tenants_through_the_webserver(dagster_ui, tmp_path):
     }
     assert flags == dict.fromkeys(tenants, True)
 
+
+def test_asset_graph_page_shows_both_groups(request, tmp_path):
+    """Checks chromium before asking for the UI, so a machine without it skips at once.
+    After the backfill test the graph shows materialized assets."""
+    chromium = chromium_or_skip()
+    url, _ = request.getfixturevalue("dagster_ui")
     wait_until_idle(url)  # a live run keeps the page busy and the screenshot waiting
-    screenshot_asset_graph(url, tmp_path)
+    screenshot_asset_graph(chromium, url, tmp_path)
 
 
-def screenshot_asset_graph(url: str, tmp_path) -> list:
+def screenshot_asset_graph(chromium: str, url: str, tmp_path) -> list:
     """PNGs of the global asset lineage: the two groups, then every asset in them."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium): no screenshot")
     expanded = urlencode({"expanded": "global@global:xero,global@global:reporting"})
     pages = {
         "asset-graph.png": (f"{url}/asset-groups", "1600,1000"),

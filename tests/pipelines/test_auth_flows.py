@@ -544,6 +544,7 @@ def _console_script() -> str:
     return str(Path(sys.executable).with_name("xero-warehouse"))
 
 
+@pytest.mark.slow
 def test_the_commands_end_to_end_in_their_own_processes(server):
     login = subprocess.Popen(
         [_console_script(), "auth", "login", "--no-browser", "--port", "0"],
@@ -633,6 +634,7 @@ def test_a_401_for_a_missing_scope_does_not_rotate_the_token(server):
     assert auth.refreshes == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["file", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_first_runs_of_several_workers_share_one_seed_from_the_environment(
     server, monkeypatch, backend, request

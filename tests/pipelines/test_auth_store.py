@@ -112,6 +112,7 @@ def _increment(store, times):
             tx.save(StoredToken("app", str(count + 1), "r", 1e10))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["file", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_transactions_exclude_each_other_across_processes(backend, tmp_path, request):
     """A read-modify-write under the lock never loses an update, whatever the backend."""

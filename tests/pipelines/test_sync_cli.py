@@ -83,6 +83,7 @@ def test_unknown_tenant_names_the_connected_ones(sandbox_env):
     assert_one_line_error(result, "unknown tenant", repr(name))
 
 
+@pytest.mark.slow
 def test_sync_one_tenant_one_resource(sandbox_env, tmp_path):
     sb, env = sandbox_env
     tenant = sb.tenants[1]

@@ -6,10 +6,12 @@ import argparse
 from decimal import Decimal
 
 import duckdb
+import pytest
 
 from pipelines.cli.demo import demo_command
 
 
+@pytest.mark.slow
 def test_demo_loads_both_organisations_and_builds_aging(tmp_path, capsys):
     target = tmp_path / "demo.duckdb"
     args = argparse.Namespace(destination=f"duckdb:///{target}", dagster=False)

@@ -159,6 +159,7 @@ def expected_incremental_requests(tenant) -> int:
 # --- the tests ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_full_then_incremental_sync_matches_ground_truth(monkeypatch, sb, destination):
     with served(monkeypatch, sb) as server:
         result = sync(destination=destination)
@@ -309,6 +310,7 @@ def test_records_in_the_boundary_second_are_neither_lost_nor_duplicated(monkeypa
         assert_matches_truth(destination, sb, only=("contacts",), tenants=[tenant])
 
 
+@pytest.mark.slow
 def test_full_refresh_marks_hard_deletes(monkeypatch, sb, tmp_path):
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     tenant = sb.tenants[0]
@@ -330,6 +332,7 @@ def test_full_refresh_marks_hard_deletes(monkeypatch, sb, tmp_path):
         assert marked == (1 if category else 0)
 
 
+@pytest.mark.slow
 def test_faults_still_end_in_a_correct_warehouse(monkeypatch, sb, tmp_path):
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with served(monkeypatch, sb) as server:
@@ -346,6 +349,7 @@ def test_faults_still_end_in_a_correct_warehouse(monkeypatch, sb, tmp_path):
         assert server.log.count(status=429) > 0
 
 
+@pytest.mark.slow
 def test_daily_limit_stops_one_tenant_and_the_next_run_completes(monkeypatch, sb, tmp_path):
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     limited, other = sb.tenants
@@ -367,6 +371,7 @@ def test_daily_limit_stops_one_tenant_and_the_next_run_completes(monkeypatch, sb
         assert_matches_truth(destination, sb, only=CORE)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", ["normalize", "load"])
 def test_crash_between_extract_and_load_loses_nothing(monkeypatch, sb, tmp_path, step):
     """The process dies after the rows were extracted (before normalizing, or while
@@ -393,6 +398,7 @@ def test_crash_between_extract_and_load_loses_nothing(monkeypatch, sb, tmp_path,
         assert_matches_truth(destination, sb, only=CORE)
 
 
+@pytest.mark.slow
 def test_crash_during_extract_keeps_cursors(monkeypatch, sb, tmp_path):
     from pipelines.xero.client import XeroClient
 
@@ -419,6 +425,7 @@ def test_crash_during_extract_keeps_cursors(monkeypatch, sb, tmp_path):
         assert_matches_truth(destination, sb, only=CORE)
 
 
+@pytest.mark.slow
 def test_targeted_sync_by_ids(monkeypatch, sb, tmp_path):
     import httpx
 
@@ -489,6 +496,7 @@ def test_unknown_tenant_suggests_close_names(monkeypatch, sb, tmp_path):
     assert repr(name) in str(error.value)
 
 
+@pytest.mark.slow
 def test_new_fields_become_columns_and_forbidden_journals_are_skipped(monkeypatch, sb, tmp_path):
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     tenant = sb.tenants[0]

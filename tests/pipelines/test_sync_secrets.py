@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 
+@pytest.mark.slow
 def test_a_faulted_sync_shows_no_secret_anywhere(sandbox_server, tmp_path):
     faults = sandbox_server.faults
     injected = [

@@ -68,6 +68,7 @@ def query(destination, sql, *params):
         connection.close()
 
 
+@pytest.mark.slow
 def test_a_burst_of_1000_events_is_applied_in_few_requests(
     sandbox, server, store, deliver, destination
 ):
