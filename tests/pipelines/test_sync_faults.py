@@ -27,13 +27,6 @@ def sb() -> Sandbox:
     return Sandbox(tenants=2, scale="small", seed=11)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def destination(request, tmp_path) -> str:
-    if request.param == "duckdb":
-        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    return request.getfixturevalue("postgres_url")
-
-
 def cli(*argv: str, point: str | None = None, tenant: str = "") -> subprocess.CompletedProcess:
     """`xero-warehouse ARGV` in a new process, killed at `point` when given."""
     command = [sys.executable, str(KILLER), point, tenant, "--"] if point else [
@@ -58,12 +51,27 @@ def duplicate_keys(destination: str) -> int:
     return count
 
 
-@pytest.mark.parametrize(
-    "point", ["extract", "normalize", "initialized", "staged", "merged", "completing"]
-)
+POINTS = ["extract", "normalize", "initialized", "staged", "merged", "completing"]
+
+
+@pytest.mark.parametrize("point", POINTS)
 def test_a_kill_at_any_step_then_a_plain_rerun_loses_and_duplicates_nothing(
-    monkeypatch, sb, destination, point
+    monkeypatch, sb, tmp_path, point
 ):
+    """On DuckDB at every step; on PostgreSQL at the moments that lost or doubled rows
+    (see the test below)."""
+    kill_then_rerun(monkeypatch, sb, f"duckdb:///{tmp_path / 'warehouse.duckdb'}", point)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("point", ["staged", "merged"])
+def test_a_kill_mid_load_on_postgres_then_a_plain_rerun_is_exact(
+    monkeypatch, sb, postgres_url, point
+):
+    kill_then_rerun(monkeypatch, sb, postgres_url, point)
+
+
+def kill_then_rerun(monkeypatch, sb, destination: str, point: str) -> None:
     """The second tenant's sync dies; the first tenant's changed invoices load before the second
     tenant's leftover package is dealt with (the order in which a shared staging table would
     hand one tenant's rows to the other)."""
@@ -109,7 +117,7 @@ def change_references(tenant, label: str, count: int = 25) -> dict[str, str]:
     """Give `count` invoices a new Reference; returns {invoice id: reference}."""
     invoices = [
         r for r in tenant.collection("Invoices").records()
-        if r["Status"] in ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
+        if r["Status"] in ("DRAFT", "SUBMITTED", "AUTHORISED")
     ]
     changed = {}
     for invoice in invoices[:count]:
