@@ -213,7 +213,7 @@ def _sync_tenant(
         # one process at a time per tenant pipeline, on every machine
         with warehouse_lock(target, f"sync {dataset} {tenant_id}"):
             pipeline = _pipeline(target, dataset, tenant_id)
-            with warehouse_lock(target, _load_lock(dataset)):
+            with warehouse_lock(target, load_lock(dataset)):
                 _finish_pending(pipeline, target, display)
                 _step(target, "sync", pipeline.sync_destination)
             source = xero_source(
@@ -221,7 +221,7 @@ def _sync_tenant(
             )
             display.step("extracting")
             _extract_and_normalize(pipeline, source, target)
-            with warehouse_lock(target, _load_lock(dataset)):
+            with warehouse_lock(target, load_lock(dataset)):
                 display.step("loading")
                 _load(pipeline, target)
                 started = time.perf_counter()
@@ -249,7 +249,7 @@ def _sync_tenant(
     )
 
 
-def _load_lock(dataset: str) -> str:
+def load_lock(dataset: str) -> str:
     """Loads into one dataset run one at a time: schema changes and merges of two processes
     never interleave."""
     return f"load {dataset}"

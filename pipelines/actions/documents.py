@@ -30,7 +30,8 @@ from pipelines.actions.catalogue import ATTACHMENT_TYPES, HISTORY_TYPES
 from pipelines.actions.run import check_dataset, table_columns
 from pipelines.destination import parse_destination
 from pipelines.errors import ConfigurationError, XeroWarehouseError
-from pipelines.runner import loader_file_format, pipelines_dir, select_tenants
+from pipelines.locks import warehouse_lock
+from pipelines.runner import load_lock, loader_file_format, pipelines_dir, select_tenants
 from pipelines.xero import settings
 from pipelines.xero.auth import auth_from_env
 from pipelines.xero.client import XeroClient, XeroNotFoundError, list_connections
@@ -112,7 +113,8 @@ def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
     )
 
     try:
-        info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
+        with warehouse_lock(target, load_lock(dataset)):
+            info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
     except PipelineStepFailed as exc:
         cause: BaseException | None = exc.exception
         while cause is not None and not isinstance(cause, XeroWarehouseError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from pipelines.actions.documents import RESOURCES as DOCUMENT_RESOURCES
+from pipelines.actions.documents import sync_documents
 from pipelines.cli.progress import make_progress, summary_lines
 from pipelines.runner import SyncResult, sync
 from pipelines.webhooks.consumer import ApplyResult, apply_pending_events
@@ -14,12 +16,31 @@ from pipelines.webhooks.store import PENDING, EventStore
 def sync_command(args) -> int:
     if getattr(args, "from_webhooks", False):
         return from_webhooks_command(args)
+    documents = [name for name in args.resource or [] if name in DOCUMENT_RESOURCES]
+    collections = [name for name in args.resource or [] if name not in DOCUMENT_RESOURCES]
+    code = 0
+    if collections or not documents:
+        code = _sync_collections(args, collections or None)
+    if documents:
+        code = max(code, _sync_documents(args, documents))
+    return code
+
+
+def _sync_documents(args, documents: list[str]) -> int:
+    """`--resource history` / `attachments`: opt-in, for documents loaded since the last run."""
+    totals = sync_documents(args.destination, args.dataset, args.tenant, tuple(documents))
+    shown = ", ".join(f"{totals[name]} {name} rows" for name in documents)
+    print(f"{shown}, {totals['requests']} requests")
+    return 0
+
+
+def _sync_collections(args, resources: list[str] | None) -> int:
     live = not getattr(args, "no_progress", False)
     result = sync(
         destination=args.destination,
         dataset=args.dataset,
         tenants=args.tenant,
-        resources=args.resource,
+        resources=resources,
         full_refresh=args.full_refresh,
         display=make_progress(live),
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from action_records import open_receivable
 from tests_query import query
 
 from pipelines.actions.documents import sync_documents
+from pipelines.cli import main
 from pipelines.runner import sync
 
 
@@ -51,3 +53,19 @@ def test_a_run_stops_at_its_budget_and_the_next_resumes(xero, org, tmp_path):
     assert runs == [1, 1, 0]
     documents = query(destination, "select distinct document_id from xero.history")
     assert sorted(d for (d,) in documents) == sorted(invoices)
+
+
+def test_sync_resource_history_reads_them_from_the_command_line(xero, org, tmp_path, capsys):
+    destination = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    invoice_id = open_receivable(org)["InvoiceID"]
+    sync(destination, tenants=[org.tenant_id], ids={"invoices": [invoice_id]})
+    argv = ["sync", "--destination", destination, "--tenant", org.tenant_id,
+            "--resource", "history", "--no-progress"]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_code:
+        main(argv)
+    assert exit_code.value.code == 0
+    assert "history rows, 1 requests" in capsys.readouterr().out
+    (count,) = query(
+        destination, "select count(*) from xero.history where document_id = %s", invoice_id
+    )[0]
+    assert count > 0
