@@ -140,7 +140,11 @@ def invoke_dbt(target: Destination, args: list[str], dataset: str = "xero") -> l
 
     with _dbt_files(target, dataset) as options:
         manifest = parsed_manifest(target, dataset, options)
-        outcome = dbtRunner(manifest=manifest).invoke([*args, *options])
+        try:
+            outcome = dbtRunner(manifest=manifest).invoke([*args, *options])
+        finally:
+            if target.kind == "duckdb":
+                _close_dbt_duckdb()
     results = list(getattr(outcome.result, "results", None) or [])
     failed = [r for r in results if str(r.status) in ("error", "fail", "runtime error")]
     if failed:
@@ -149,6 +153,17 @@ def invoke_dbt(target: Destination, args: list[str], dataset: str = "xero") -> l
     if not outcome.success:
         raise ModelError(f"dbt failed: {one_line(outcome.exception or 'see ' + _log_file())}")
     return results
+
+
+def _close_dbt_duckdb() -> None:
+    """dbt-duckdb keeps the warehouse file open for the rest of the process; close it, so this
+    process can open the file again (a sync, a read-only query) with another configuration."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager  # with dbt, above
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def parsed_manifest(target: Destination, dataset: str, options: list[str]):
