@@ -56,7 +56,6 @@ def build_webhook_sensor(webhook_job: str) -> dg.SensorDefinition:
         description="Launches a targeted sync for each tenant with pending webhook events.",
     )
     def xero_webhook_sensor(context: dg.SensorEvaluationContext):
-
         pending = {
             tenant: sum(counts.values())
             for tenant, counts in pending_event_summary().items()

@@ -44,7 +44,6 @@ def build_trigger_sensor(
         description=f"Runs {job_name} when Xero reports: {trigger.replace('.', ' ')}",
     )
     def trigger_sensor(context: dg.SensorEvaluationContext):
-
         firings = new_firings(trigger, int(context.cursor or 0))
         if not firings:
             return dg.SkipReason(f"no new {trigger} events")

@@ -41,7 +41,6 @@ def initialize_warehouse_pool(home: Path) -> None:
     The run queue does not limit a pool it has never seen on its first pass, which could
     start two DuckDB writers at once."""
 
-
     with DagsterInstance.from_config(str(home)) as instance:
         storage = instance.event_log_storage
         if WAREHOUSE_POOL not in {limit.name for limit in storage.get_pool_limits()}:

@@ -55,7 +55,6 @@ def _advisory_lock(target: Destination, name: str) -> Iterator[None]:
 
 @contextmanager
 def _file_lock(target: Destination, name: str) -> Iterator[None]:
-
     suffix = hashlib.sha256(name.encode()).hexdigest()[:12]
     path = target.duckdb_path.with_name(f".{target.duckdb_path.name}.{suffix}.lock")
     try:

@@ -96,7 +96,6 @@ def loader_file_format(destination: Destination) -> str:
 
 
 def check_resources(resources: list[str] | None) -> list[str] | None:
-
     if not resources:
         return None
     valid = settings.RESOURCE_NAMES + REPORT_NAMES
@@ -201,7 +200,6 @@ def _check_reachable(target: Destination) -> None:
 def _sync_tenant(
     target, dataset, connection, auth, resources, full_refresh, ids, display, result
 ) -> TenantOutcome:
-
     tenant_id = connection["tenantId"]
     name = connection.get("tenantName") or tenant_id
     display.tenant_started(name, tenant_id)
@@ -279,7 +277,6 @@ def _snapshot(tracker, client) -> list[tuple]:
 
 
 def _pipeline(target: Destination, dataset: str, tenant_id: str):
-
     return dlt.pipeline(
         pipeline_name=pipeline_name(tenant_id),
         pipelines_dir=str(pipelines_dir(target, dataset)),
@@ -380,7 +377,6 @@ def _failure_line(step: str, exc: BaseException, target: Destination) -> str:
 
 
 def _database_reason(exc: BaseException) -> str | None:
-
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -52,7 +52,6 @@ class DocumentType:
 
     @property
     def key(self) -> str:
-
         return _snake(settings.BY_NAME[self.table].primary_key)
 
 
@@ -103,8 +102,6 @@ def sync_documents(
 
 
 def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
-
-
     pipeline = dlt.pipeline(
         pipeline_name="xero_documents_" + tenant_id.replace("-", "_"),
         pipelines_dir=str(pipelines_dir(target, dataset)),
@@ -139,7 +136,6 @@ class DocumentReader:
         self.rows = {"history": 0, "attachments": 0}
 
     def source(self):
-
         @dlt.source(name="xero_documents", max_table_nesting=0)
         def xero_documents():
             return self.resource()
@@ -147,7 +143,6 @@ class DocumentReader:
         return xero_documents()
 
     def resource(self):
-
         @dlt.resource(name="documents", write_disposition="merge",
                       primary_key=("tenant_id", "row_key"))  # fmt: skip
         def documents() -> Iterator:
@@ -177,7 +172,6 @@ class DocumentReader:
             yield position, self._document_rows(kind, position[2], has_files)
 
     def _document_rows(self, kind: DocumentType, document_id: str, has_files: bool) -> list:
-
         rows = []
         try:
             if kind.history and "history" in self.resources:
@@ -211,7 +205,6 @@ class DocumentReader:
             connection.close()
 
     def _history(self, kind: DocumentType, document_id: str) -> Iterator[dict]:
-
         body = self.client.get(f"{kind.path}/{document_id}/History")
         for record in body.get("HistoryRecords") or []:
             fields = [record.get(k) for k in ("DateUTC", "Changes", "Details")]

@@ -171,7 +171,6 @@ def _load_json(text: str, option: str) -> Any:
 
 
 def _tenant_id(auth, wanted: str | None) -> str:
-
     chosen = select_tenants(list_connections(auth), [wanted] if wanted else None)
     if len(chosen) > 1:
         names = ", ".join(repr(c.get("tenantName") or c["tenantId"]) for c in chosen)

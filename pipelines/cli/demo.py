@@ -40,7 +40,6 @@ def _sandbox_env(server) -> dict[str, str]:
 
 
 def demo_command(args) -> int:
-
     destination = parse_destination(getattr(args, "destination", None))
     print(f"starting the Xero sandbox: {DEMO_TENANTS} organisations, {DEMO_SCALE} scale")
     sandbox = Sandbox(tenants=DEMO_TENANTS, scale=DEMO_SCALE, seed=DEMO_SEED)

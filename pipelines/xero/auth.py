@@ -475,7 +475,6 @@ class PkceRequest:
 def pkce_request(
     client_id: str, redirect_uri: str, scope: str, authorize: str | None = None
 ) -> PkceRequest:
-
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     state = secrets.token_urlsafe(32)

@@ -710,7 +710,6 @@ class XeroClient:
 
 @functools.cache
 def _envelopes_by_path() -> dict[str, str]:
-
     return {c.path.lower(): c.envelope for c in COLLECTIONS}
 
 

@@ -126,7 +126,6 @@ DECIMAL_HINT = {"data_type": "decimal", "precision": 38, "scale": 9}
 
 
 def _snake(name: str) -> str:
-
     return NamingConvention().normalize_identifier(name)
 
 

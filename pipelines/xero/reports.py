@@ -90,7 +90,6 @@ class ReportSettings:
 
     @classmethod
     def from_env(cls) -> ReportSettings:
-
         values = {}
         for name, env in (
             ("years", "XERO_REPORT_YEARS"),
@@ -301,7 +300,6 @@ class ReportReader:
         return self._settings
 
     def read(self, report: ReportSpec) -> Iterator[list[dict]]:
-
         progress = self.tracker.resource(report.name)
         if self.tracker.stopped or self.refused:
             progress.skipped = self.tracker.stopped or self.refused
@@ -371,7 +369,6 @@ class ReportReader:
         return self._year_end
 
     def _aged(self, report: ReportSpec) -> Iterator[list[dict]]:
-
         state = dlt.current.resource_state(resource_name(report.name, self.tenant_id))
         today = self.settings.current_day()
         done = set(state.get("contacts") or []) if state.get("day") == today.isoformat() else set()

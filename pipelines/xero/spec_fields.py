@@ -68,8 +68,6 @@ def load_fields() -> dict:
 
 
 def main(argv: list[str]) -> None:
-
-
     spec = yaml.safe_load(Path(argv[0]).read_text())
     table = extract_fields(spec, [c.envelope for c in COLLECTIONS])
     FIELDS_FILE.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
