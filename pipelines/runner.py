@@ -24,6 +24,7 @@ from pathlib import Path
 import dlt
 import duckdb
 import psycopg2
+from dlt.common.schema.utils import get_columns_names_with_prop
 from dlt.common.storages.load_package import PackageStorage
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -32,7 +33,7 @@ from pipelines.display import PlainProgress
 from pipelines.environment import state_home
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
-from pipelines.xero import reports, settings, xero_source
+from pipelines.xero import settings, xero_source
 from pipelines.xero.auth import auth_from_env
 from pipelines.xero.client import XeroClient, list_connections
 from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
@@ -454,15 +455,17 @@ def _reconcile(pipeline, tracker) -> int:
 
 def _check_duplicates(pipeline, tracker) -> None:
     """Fail the run, naming the table, if a table this run loaded holds a (tenant_id, key)
-    twice: a duplicate must never pass silently. Only the tenant's rows are scanned."""
-
+    twice: a duplicate must never pass silently. Only the tenant's rows are scanned. The key
+    is the one the source declared, read from the pipeline's schema."""
     loaded = [name for name, progress in tracker.resources.items() if progress.rows]
+    tables = pipeline.default_schema.tables
     with pipeline.sql_client() as sql:
         for name in loaded:
-            if not _table_exists(sql, name):
+            if name not in tables or not _table_exists(sql, name):
                 continue
             tenant = sql.escape_column_name(TENANT_ID)
-            key_list = ", ".join(sql.escape_column_name(k) for k in _key_columns(name))
+            keys = get_columns_names_with_prop(tables[name], "primary_key") or [TENANT_ID]
+            key_list = ", ".join(sql.escape_column_name(k) for k in keys)
             rows = sql.execute_sql(
                 f"select count(*) from (select {key_list} from"
                 f" {sql.make_qualified_table_name(name)} where {tenant} = %s"
@@ -474,15 +477,6 @@ def _check_duplicates(pipeline, tracker) -> None:
                     f"{name}: {rows[0][0]} keys loaded twice for tenant {tracker.tenant_id};"
                     f" run `xero-warehouse sync --full-refresh --resource {name}`"
                 )
-
-
-def _key_columns(name: str) -> tuple[str, ...]:
-    """A raw table's key: tenant_id and the collection's primary key, or a report line's."""
-
-    if name in reports.BY_NAME:
-        return reports.primary_key(reports.BY_NAME[name])
-    collection = settings.BY_NAME[name]
-    return (TENANT_ID, _snake(collection.primary_key)) if collection.primary_key else (TENANT_ID,)
 
 
 def _prune_loaded_packages(pipeline, keep: int = 1) -> None:
