@@ -213,8 +213,8 @@ def _sync_tenant(
         with warehouse_lock(target, f"sync {dataset} {tenant_id}"):
             pipeline = _pipeline(target, dataset, tenant_id)
             with warehouse_lock(target, load_lock(dataset)):
-                _finish_pending(pipeline, target, display)
-                _step(target, "sync", pipeline.sync_destination)
+                finish_pending(pipeline, target, display)
+                run_step(target, "sync", pipeline.sync_destination)
             source = xero_source(
                 tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
             )
@@ -286,7 +286,7 @@ def _pipeline(target: Destination, dataset: str, tenant_id: str):
     )
 
 
-def _finish_pending(pipeline, target: Destination, display) -> None:
+def finish_pending(pipeline, target: Destination, display) -> None:
     """A package left by a crashed or killed run is loaded now if its load never began. One
     whose load began is discarded, which rewinds the cursors it carried so its rows are read
     again: what a killed load did to the staging tables cannot be trusted (a copy may have
@@ -296,7 +296,7 @@ def _finish_pending(pipeline, target: Destination, display) -> None:
     if any(_load_began(pipeline, load_id) for load_id in pipeline.list_normalized_load_packages()):
         display.step("discarding a partly loaded package; its rows are read again")
         logger.warning("discarding a partly loaded package left by an interrupted run")
-        _step(target, "discarding a partly loaded package", pipeline.abort_packages)
+        run_step(target, "discarding a partly loaded package", pipeline.abort_packages)
         return
     display.step("loading what a previous run left pending")
     try:
@@ -305,7 +305,7 @@ def _finish_pending(pipeline, target: Destination, display) -> None:
         pipeline.load()
     except Exception as exc:  # noqa: BLE001 - any failure here means: abort the package
         logger.warning("aborting a pending load package that failed to load: %s", _one_line(exc))
-        _step(target, "discarding a pending package", pipeline.abort_packages)
+        run_step(target, "discarding a pending package", pipeline.abort_packages)
 
 
 def _load_began(pipeline, load_id: str) -> bool:
@@ -334,18 +334,18 @@ def _extract_and_normalize(pipeline, source, target: Destination) -> None:
         pipeline.normalize()
         _release_memory()
 
-    _step(target, "extract", steps)
+    run_step(target, "extract", steps)
 
 
 def _load(pipeline, target: Destination) -> None:
-    info = _step(target, "load", pipeline.load)
+    info = run_step(target, "load", pipeline.load)
     try:
         info.raise_on_failed_jobs()
     except Exception as exc:  # noqa: BLE001 - dlt's failed-job error quotes a traceback
         raise XeroWarehouseError(_failure_line("load", exc, target)) from None
 
 
-def _step(target: Destination, step: str, body):
+def run_step(target: Destination, step: str, body):
     """Run one dlt step; its failure becomes one line (a Xero error as it is)."""
 
     try:

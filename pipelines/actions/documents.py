@@ -18,20 +18,28 @@ content_length, include_online, downloaded_to). File bytes are downloaded only w
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import dlt
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.actions.catalogue import ATTACHMENT_TYPES, HISTORY_TYPES
 from pipelines.actions.run import check_dataset, table_columns
 from pipelines.destination import parse_destination
-from pipelines.errors import ConfigurationError, XeroWarehouseError
+from pipelines.display import PlainProgress
+from pipelines.errors import ConfigurationError
 from pipelines.locks import warehouse_lock
-from pipelines.runner import load_lock, loader_file_format, pipelines_dir, select_tenants
+from pipelines.runner import (
+    finish_pending,
+    load_lock,
+    loader_file_format,
+    pipelines_dir,
+    run_step,
+    select_tenants,
+)
 from pipelines.xero import settings
 from pipelines.xero.auth import auth_from_env
 from pipelines.xero.client import XeroClient, XeroNotFoundError, list_connections
@@ -109,17 +117,14 @@ def _load(reader: DocumentReader, target, dataset: str, tenant_id: str) -> None:
         dataset_name=dataset,
     )
 
-    try:
-        with warehouse_lock(target, load_lock(dataset)):
-            info = pipeline.run(reader.source(), loader_file_format=loader_file_format(target))
-    except PipelineStepFailed as exc:
-        cause: BaseException | None = exc.exception
-        while cause is not None and not isinstance(cause, XeroWarehouseError):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None:
-            raise cause from None
-        reason = " ".join(str(exc.exception).split())[:300] or type(exc.exception).__name__
-        raise XeroWarehouseError(f"history/attachments: {exc.step} failed: {reason}") from None
+    with warehouse_lock(target, load_lock(dataset)):
+        # a package a killed run left half-loaded is discarded and re-read, as in the sync
+        finish_pending(pipeline, target, PlainProgress(io.StringIO()))
+        info = run_step(
+            target,
+            "history/attachments",
+            lambda: pipeline.run(reader.source(), loader_file_format=loader_file_format(target)),
+        )
     info.raise_on_failed_jobs()
 
 
