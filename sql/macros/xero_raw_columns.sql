@@ -288,6 +288,26 @@ organisations:
   financial_year_end_month: bigint
   is_demo_company: boolean
   created_date_utc: timestamptz
+
+# both aged reports have the same lines
+report_aged_receivables_by_contact: &aged_report_columns
+  tenant_id: varchar
+  report_date: date
+  contact_id: varchar
+  line: bigint
+  section: varchar
+  row_type: varchar
+  document_id: varchar
+  document_date: date
+  label: varchar
+  due_date: date
+  status: varchar
+  total: decimal(38, 9)
+  paid: decimal(38, 9)
+  credited: decimal(38, 9)
+  due: decimal(38, 9)
+
+report_aged_payables_by_contact: *aged_report_columns
 {% endset -%}
 {{ return(fromyaml(declared)) }}
 {% endmacro %}
