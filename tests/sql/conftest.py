@@ -4,23 +4,11 @@ only build models on them."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import pytest
 from sandbox_fixtures import SANDBOX_ANCHOR, SANDBOX_TIME_SCALE
-
-# what the aging models and the generic tests' relationships read
-RESOURCES = [
-    "invoices",
-    "payments",
-    "credit_notes",
-    "overpayments",
-    "prepayments",
-    "contacts",
-    "accounts",
-    "organisations",
-]
+from sql_harness import new_database, sync_sandbox
 
 
 @dataclass(frozen=True)
@@ -39,46 +27,19 @@ def synced_sandbox(tmp_path_factory):
         yield server
 
 
-def _sync(server, url: str, home) -> None:
-    from pipelines.runner import sync
-
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in server.env.items():
-            env.setenv(name, value)
-        env.setenv("XERO_RATE_LIMIT_TIME_SCALE", str(SANDBOX_TIME_SCALE))
-        env.setenv("XERO_WAREHOUSE_HOME", str(home))
-        env.setenv("DLT_DATA_DIR", str(home / "dlt"))
-        env.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-        result = sync(url, resources=RESOURCES)
-    assert result.ok, result.errors
-
-
 @pytest.fixture(scope="session")
 def synced_duckdb(synced_sandbox, tmp_path_factory) -> Synced:
     folder = tmp_path_factory.mktemp("synced_duckdb")
     url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-    _sync(synced_sandbox, url, folder / "home")
+    sync_sandbox(synced_sandbox, url, folder / "home")
     return Synced(url, synced_sandbox.sandbox)
 
 
 @pytest.fixture(scope="session")
 def synced_postgres(synced_sandbox, postgres_server, tmp_path_factory) -> Synced:
-    import psycopg2
-
-    name = f"xw_dbt_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    url = f"{postgres_server.rsplit('/', 1)[0]}/{name}"
-    _sync(synced_sandbox, url, tmp_path_factory.mktemp("synced_postgres"))
-    yield Synced(url, synced_sandbox.sandbox)
-    with admin.cursor() as cursor:
-        cursor.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,)
-        )
-        cursor.execute(f'drop database if exists "{name}"')
-    admin.close()
+    with new_database(postgres_server) as url:
+        sync_sandbox(synced_sandbox, url, tmp_path_factory.mktemp("synced_postgres"))
+        yield Synced(url, synced_sandbox.sandbox)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

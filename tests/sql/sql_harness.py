@@ -1,15 +1,68 @@
-"""Helpers for the dbt project's tests: seed raw rows shaped as dlt loads them, read tables
-back."""
+"""Helpers for the dbt project's tests: sync the sandbox into a warehouse (a new PostgreSQL
+database for it), seed raw rows shaped as dlt loads them, read tables back."""
 
 from __future__ import annotations
 
+import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 import yaml
+from sandbox_fixtures import SANDBOX_TIME_SCALE
 
 from pipelines.destination import parse_destination
 from pipelines.models import project_dir
+
+# what the aging models and the generic tests' relationships read
+RESOURCES = [
+    "invoices",
+    "payments",
+    "credit_notes",
+    "overpayments",
+    "prepayments",
+    "contacts",
+    "accounts",
+    "organisations",
+]
+
+
+def sync_sandbox(server, url: str, home, resources=RESOURCES, **settings: str) -> None:
+    """Sync `resources` of the served sandbox into `url`, with extra XERO_* `settings`."""
+    from pipelines.runner import sync
+
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {**server.env, **settings}.items():
+            env.setenv(name, value)
+        env.setenv("XERO_RATE_LIMIT_TIME_SCALE", str(SANDBOX_TIME_SCALE))
+        env.setenv("XERO_WAREHOUSE_HOME", str(home))
+        env.setenv("DLT_DATA_DIR", str(home / "dlt"))
+        env.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+        result = sync(url, resources=resources)
+    assert result.ok, result.errors
+
+
+@contextmanager
+def new_database(admin_url: str, prefix: str = "xw_dbt"):
+    """The URL of a new PostgreSQL database on the server of `admin_url`, dropped after."""
+    import psycopg2
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'create database "{name}"')
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+                (name,),
+            )
+            cursor.execute(f'drop database if exists "{name}"')
+    finally:
+        admin.close()
 
 
 def raw_columns() -> dict[str, dict[str, str]]:
@@ -70,11 +123,23 @@ def _value(value, type_: str):
 
 
 def read_table(url: str, table: str) -> list[dict]:
-    connection = parse_destination(url).connect()
+    return run_sql(url, f"select * from {table}")
+
+
+def run_sql(url: str, sql: str, *params) -> list[dict]:
+    """Run one statement (`%s` placeholders) and commit; its rows as dicts, if it has any."""
+    destination = parse_destination(url)
+    if destination.kind == "duckdb":
+        sql = sql.replace("%s", "?")
+    connection = destination.connect()
     try:
         cursor = connection.cursor()
-        cursor.execute(f"select * from {table}")
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(sql, params or None)
+        rows = []
+        if cursor.description:
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        connection.commit()
+        return rows
     finally:
         connection.close()

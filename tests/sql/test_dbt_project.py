@@ -12,10 +12,21 @@ import yaml
 from pipelines.destination import parse_destination
 from pipelines.models import project_dir, run_models
 
-MARTS = {"fct_ar_aging", "fct_ap_aging", "ar_aging_by_contact", "fct_payments",
-         "fct_receivables_monthly", "fct_aged_receivables", "fct_aged_payables",
-         "rpt_aged_receivables_summary", "rpt_aged_payables_summary", "dim_customers",
-         "dim_suppliers", "fct_bills", "fct_vendor_credits"}
+MARTS = {
+    "fct_ar_aging",
+    "fct_ap_aging",
+    "ar_aging_by_contact",
+    "fct_payments",
+    "fct_receivables_monthly",
+    "fct_aged_receivables",
+    "fct_aged_payables",
+    "rpt_aged_receivables_summary",
+    "rpt_aged_payables_summary",
+    "dim_customers",
+    "dim_suppliers",
+    "fct_bills",
+    "fct_vendor_credits",
+}
 
 
 def documented_models() -> dict[str, dict]:

@@ -94,7 +94,7 @@ def test_a_failing_model_is_named_in_one_line(tmp_path):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     load_raw(url, {"invoices": [{**INVOICE, "currency_rate": 1}]})
     with parse_destination(url).connect() as connection:  # a rate the model cannot cast
-        connection.execute('alter table xero.invoices alter currency_rate type varchar')
+        connection.execute("alter table xero.invoices alter currency_rate type varchar")
         connection.execute("update xero.invoices set currency_rate = 'not a rate'")
     with pytest.raises(ModelError) as failure:
         run_models(url, as_of=date(2026, 2, 1))
@@ -109,7 +109,10 @@ def test_the_profile_holds_no_password():
     assert "s3cr" not in text
     output = profile(destination)["xero_warehouse"]["outputs"]["warehouse"]
     assert (output["host"], output["port"], output["user"], output["dbname"]) == (
-        "db.example.com", 6543, "me", "wh"
+        "db.example.com",
+        6543,
+        "me",
+        "wh",
     )
     assert output["schema"] == "reporting"
 

@@ -96,8 +96,9 @@ def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
     for synced in (synced_duckdb, synced_postgres):
         results = run_models(synced.url, as_of=SANDBOX_ANCHOR - timedelta(days=45))
         tables[synced.url] = {
-            r.name: sorted(map(_loaded_alike, read_table(synced.url, f"{r.schema}.{r.name}")),
-                           key=_sort_key)
+            r.name: sorted(
+                map(_loaded_alike, read_table(synced.url, f"{r.schema}.{r.name}")), key=_sort_key
+            )
             for r in results
         }
     duckdb_tables, postgres_tables = tables.values()
