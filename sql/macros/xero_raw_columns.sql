@@ -291,6 +291,7 @@ organisations:
 
 # both aged reports have the same lines
 report_aged_receivables_by_contact: &aged_report_columns
+  _dlt_load_id: varchar
   tenant_id: varchar
   report_date: date
   contact_id: varchar

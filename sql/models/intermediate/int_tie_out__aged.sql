@@ -6,10 +6,10 @@
 -- summed as Xero sums them).
 --
 -- status: tied (equal to the cent); explained (they differ, and every document
--- that differs was changed in Xero after the report date, a payment or an
--- allocation changing its document too: the snapshot saw the books before the
--- change); broken (anything else; the explanation counts the documents that
--- differ).
+-- that differs was changed in Xero after the snapshot was loaded, a payment or
+-- an allocation changing its document too: the snapshot saw the books before a
+-- back-dated change); broken (anything else; the explanation counts the
+-- documents that differ).
 
 with
 
@@ -35,7 +35,8 @@ closing_lines as (
         ledger,
         report_date,
         contact_id,
-        max(line) as line
+        max(line) as line,
+        max(loaded_at) as loaded_at
     from report_lines
     group by tenant_id, ledger, report_date, contact_id
 ),
@@ -46,6 +47,7 @@ snapshots as (
         report_lines.ledger,
         report_lines.report_date,
         report_lines.contact_id,
+        closing_lines.loaded_at,
         coalesce(report_lines.due, 0) as xero_value
     from report_lines
     inner join closing_lines
@@ -117,14 +119,17 @@ differences_dated as (
         count(*) as documents_differing,
         sum(
             case
-                when
-                    cast(documents.updated_at as date)
-                    > documents_compared.report_date
-                    then 0
+                when documents.updated_at > snapshots.loaded_at then 0
                 else 1
             end
         ) as documents_unexplained
     from documents_compared
+    inner join snapshots
+        on
+            documents_compared.tenant_id = snapshots.tenant_id
+            and documents_compared.ledger = snapshots.ledger
+            and documents_compared.report_date = snapshots.report_date
+            and documents_compared.contact_id = snapshots.contact_id
     left join documents
         on
             documents_compared.tenant_id = documents.tenant_id
@@ -210,7 +215,7 @@ final as (
                 when documents_differing > 0 and documents_unexplained = 0
                     then
                         'the documents that differ changed in Xero after '
-                        || 'the report date'
+                        || 'the snapshot was taken'
                 else
                     cast(documents_differing as varchar)
                     || ' document(s) differ from Xero''s report'

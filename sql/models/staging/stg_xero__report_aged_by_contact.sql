@@ -46,7 +46,11 @@ final as (
         -- dates
         report_date,
         document_date,
-        due_date
+        due_date,
+
+        -- timestamps
+        -- when the snapshot was loaded: dlt's load id is its start in epoch seconds
+        to_timestamp(cast(_dlt_load_id as decimal(20, 6))) as loaded_at
 
     from lines_unioned
 )
