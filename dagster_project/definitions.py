@@ -12,10 +12,12 @@ import dagster as dg
 
 from assets.checks import build_ar_aging_tie_check, build_freshness_checks
 from assets.models import build_model_assets
+from assets.reports import build_report_assets
 from assets.xero import XeroTable, build_xero_assets, xero_tables
 from dagster_project.jobs import (
     XERO_FRESHNESS_JOB,
     XERO_FULL_REFRESH_JOB,
+    XERO_REPORTS_JOB,
     XERO_SYNC_JOB,
     XERO_WEBHOOK_JOB,
     build_jobs,
@@ -38,14 +40,20 @@ def build_definitions(
 ) -> dg.Definitions:
     tables = xero_tables() if tables is None else tables
     raw_assets = build_xero_assets(tables)
+    report_assets = build_report_assets()
     model_assets = build_model_assets(project_manifest())
     freshness_checks = build_freshness_checks([table.asset_key for table in tables])
     return dg.Definitions(
-        assets=[raw_assets, model_assets],
+        assets=[raw_assets, report_assets, model_assets],
         asset_checks=[freshness_checks, build_ar_aging_tie_check()],
-        jobs=build_jobs(raw_assets, model_assets, freshness_checks),
+        jobs=build_jobs(raw_assets, report_assets, model_assets, freshness_checks),
         schedules=build_schedules(
-            XERO_SYNC_JOB, XERO_FULL_REFRESH_JOB, XERO_FRESHNESS_JOB, sync_cron, reconcile_cron
+            XERO_SYNC_JOB,
+            XERO_FULL_REFRESH_JOB,
+            XERO_REPORTS_JOB,
+            XERO_FRESHNESS_JOB,
+            sync_cron,
+            reconcile_cron,
         ),
         sensors=[
             build_tenants_sensor(XERO_SYNC_JOB),

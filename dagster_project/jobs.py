@@ -1,5 +1,5 @@
-"""Jobs: incremental sync and full-refresh reconcile of the raw tables (partitioned by
-tenant), the reporting models, and the freshness checks."""
+"""Jobs: incremental sync and full-refresh reconcile of the raw tables and the report
+snapshots (partitioned by tenant), the reporting models, and the freshness checks."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ XERO_FULL_REFRESH_JOB = "xero_full_refresh_job"
 REPORTING_JOB = "reporting_job"
 XERO_FRESHNESS_JOB = "xero_freshness_job"
 XERO_WEBHOOK_JOB = "xero_webhook_job"
+XERO_REPORTS_JOB = "xero_reports_job"
 
 
 def build_jobs(
     raw_assets: dg.AssetsDefinition,
+    report_assets: dg.AssetsDefinition,
     model_assets: dg.AssetsDefinition,
     freshness_checks: dg.AssetChecksDefinition,
 ) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -43,6 +45,13 @@ def build_jobs(
             partitions_def=TENANT_PARTITIONS,
             config={"ops": {raw_assets.op.name: {"config": {"from_webhooks": True}}}},
             description="Re-fetch the records named by one tenant's pending webhook events.",
+        ),
+        dg.define_asset_job(
+            XERO_REPORTS_JOB,
+            selection=dg.AssetSelection.assets(report_assets),
+            partitions_def=TENANT_PARTITIONS,
+            description="Snapshots of one tenant's Xero reports (statements by month, aged "
+            "receivables and payables for the day's sample of contacts), for the tie-outs.",
         ),
         dg.define_asset_job(
             REPORTING_JOB,

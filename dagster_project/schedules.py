@@ -1,5 +1,6 @@
-"""Schedules: hourly incremental syncs, a weekly full-refresh reconcile, freshness checks.
-The sync schedules fan out: one run request per tenant partition."""
+"""Schedules: hourly incremental syncs, a weekly full-refresh reconcile, daily report
+snapshots, freshness checks. The sync schedules fan out: one run request per tenant
+partition."""
 
 import dagster as dg
 
@@ -8,6 +9,7 @@ from assets.partitions import TENANT_PARTITIONS
 DEFAULT_SYNC_CRON = "0 * * * *"  # hourly
 DEFAULT_RECONCILE_CRON = "0 3 * * 0"  # Sundays 03:00 UTC
 DEFAULT_FRESHNESS_CRON = "45 * * * *"
+DEFAULT_REPORTS_CRON = "30 4 * * *"  # daily 04:30 UTC: a day's budget of report calls
 
 
 def tenant_fan_out(
@@ -32,11 +34,17 @@ def build_sync_schedule(job_name: str, name: str, cron: str) -> dg.ScheduleDefin
 
 
 def build_schedules(
-    sync_job: str, full_refresh_job: str, freshness_job: str, sync_cron: str, reconcile_cron: str
+    sync_job: str,
+    full_refresh_job: str,
+    reports_job: str,
+    freshness_job: str,
+    sync_cron: str,
+    reconcile_cron: str,
 ) -> list[dg.ScheduleDefinition]:
     return [
         build_sync_schedule(sync_job, "xero_incremental_schedule", sync_cron),
         build_sync_schedule(full_refresh_job, "xero_reconcile_schedule", reconcile_cron),
+        build_sync_schedule(reports_job, "xero_reports_schedule", DEFAULT_REPORTS_CRON),
         dg.ScheduleDefinition(
             name="xero_freshness_schedule",
             job_name=freshness_job,

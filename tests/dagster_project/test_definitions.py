@@ -10,6 +10,7 @@ import yaml
 from dagster_project.definitions import build_definitions, defs
 from dagster_project.ui import prepare_dagster_home
 from pipelines.models import project_dir, project_manifest
+from pipelines.xero.reports import REPORT_NAMES
 from pipelines.xero.settings import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,12 +25,13 @@ def test_definitions_validate():
     dg.Definitions.validate_loadable(defs())
 
 
-def test_one_raw_asset_per_collection_and_one_reporting_asset_per_model(definitions):
+def test_one_raw_asset_per_collection_and_report_and_one_reporting_asset_per_model(definitions):
     keys = set(definitions.resolve_asset_graph().get_all_asset_keys())
     raw = {key for key in keys if key.path[0] == "xero"}
     reporting = {key for key in keys if key.path[0] == "reporting"}
-    assert raw == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
-    assert len(raw) == 30
+    names = [c.name for c in COLLECTIONS] + list(REPORT_NAMES)
+    assert raw == {dg.AssetKey(["xero", name]) for name in names}
+    assert len(raw) == 36
     models = {path.stem for path in project_dir().glob("models/*/*.sql")}
     assert reporting == {dg.AssetKey(["reporting", name]) for name in models}
     assert keys == raw | reporting
@@ -48,7 +50,7 @@ def test_model_lineage_follows_refs_and_sources(definitions):
     manifest = json.loads(project_manifest().read_text())
     graph = definitions.resolve_asset_graph()
     models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
-    assert len(models) == 24
+    assert len(models) == 39
     for model in models:
         expected = set()
         for parent in model["depends_on"]["nodes"]:
@@ -77,11 +79,13 @@ def test_jobs_schedules_and_sensors(definitions):
         "xero_webhook_job",
         "reporting_job",
         "xero_freshness_job",
+        "xero_reports_job",
     } <= jobs
     schedules = {s.name: s for s in definitions.schedules}
     assert schedules["xero_incremental_schedule"].cron_schedule == "0 * * * *"
     assert schedules["xero_reconcile_schedule"].cron_schedule == "0 3 * * 0"
     assert schedules["xero_reconcile_schedule"].job_name == "xero_full_refresh_job"
+    assert schedules["xero_reports_schedule"].job_name == "xero_reports_job"
     assert {s.name for s in definitions.sensors} == {
         "xero_tenants_sensor",
         "xero_webhook_sensor",
