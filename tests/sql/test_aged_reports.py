@@ -16,9 +16,10 @@ from decimal import Decimal
 
 import pytest
 from sandbox_fixtures import SANDBOX_ANCHOR
-from sql_harness import RESOURCES, new_database, read_table, run_sql, sync_sandbox
+from sql_harness import new_database, read_table, run_sql, sync_sandbox
 
 from pipelines.models import run_models
+from pipelines.xero.settings import RESOURCE_NAMES
 from sandbox import reports
 from sandbox.ledger import money
 
@@ -57,7 +58,8 @@ def built(request, synced_sandbox, tmp_path_factory) -> Built:
             url = f"duckdb:///{folder / 'warehouse.duckdb'}"
         else:
             url = stack.enter_context(new_database(request.getfixturevalue("postgres_server")))
-        for day, resources in ((AS_OF, RESOURCES + AGED_REPORTS), (EARLIER, AGED_REPORTS)):
+        everything = [*RESOURCE_NAMES, *AGED_REPORTS]  # every collection and the aged reports
+        for day, resources in ((AS_OF, everything), (EARLIER, AGED_REPORTS)):
             sync_sandbox(synced_sandbox, url, folder / "home", resources,
                          XERO_REPORT_AS_OF=day.isoformat(),
                          XERO_REPORT_AGED_CONTACTS=str(CONTACTS_PER_DAY))  # fmt: skip
