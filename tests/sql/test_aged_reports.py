@@ -207,13 +207,15 @@ def test_tie_out_ties_every_snapshot_as_at_its_own_date(built):
 def test_a_changed_raw_row_breaks_the_tie_out(built):
     """A payment a cent larger in the warehouse than in Xero breaks its contact's lines;
     the same change on an invoice Xero changed after the snapshots were taken (a back-dated
-    change) is explained."""
+    change) is explained, and so is an open invoice voided after them."""
     (broken, explained) = payments_of_sampled_contacts(built.url)[:2]
-    (updated_at,) = run_sql(built.url, "select updated_date_utc from xero.invoices "
-                            "where tenant_id = %s and invoice_id = %s",
-                            explained["tenant_id"], explained["invoice_id"])  # fmt: skip
+    voided = invoice_open_on_both_snapshot_dates(built.url, {broken["contact_id"],
+                                                             explained["contact_id"]})  # fmt: skip
+    before = {row["invoice_id"]: invoice_state(built.url, row) for row in (explained, voided)}
+    later = datetime.now(UTC) + timedelta(hours=1)
     change_payments(built.url, [broken, explained], Decimal("0.01"))
-    set_invoice_updated(built.url, explained, datetime.now(UTC) + timedelta(hours=1))
+    set_invoice(built.url, explained, before[explained["invoice_id"]]["status"], later)
+    set_invoice(built.url, voided, "VOIDED", later)
     try:
         rebuild_settlements(built.url)
         lines = {
@@ -222,7 +224,9 @@ def test_a_changed_raw_row_breaks_the_tie_out(built):
         }
     finally:
         change_payments(built.url, [broken, explained], Decimal("-0.01"))
-        set_invoice_updated(built.url, explained, updated_at["updated_date_utc"])
+        for row in (explained, voided):
+            state = before[row["invoice_id"]]
+            set_invoice(built.url, row, state["status"], state["updated_date_utc"])
         rebuild_settlements(built.url)
     for day in (AS_OF, EARLIER):
         line = lines.pop(("aged_receivables", broken["contact_id"], day))
@@ -231,6 +235,8 @@ def test_a_changed_raw_row_breaks_the_tie_out(built):
         line = lines.pop(("aged_receivables", explained["contact_id"], day))
         assert (line["status"], line["difference"]) == ("explained", Decimal("-0.01"))
         assert "changed in Xero after the snapshot was taken" in line["explanation"]
+        line = lines.pop(("aged_receivables", voided["contact_id"], day))
+        assert (line["status"], line["difference"]) == ("explained", -voided["due"][day])
     assert {line["status"] for line in lines.values()} == {"tied"}
     assert {line["status"] for line in tie_out(built.url)} == {"tied"}
 
@@ -256,6 +262,33 @@ def payments_of_sampled_contacts(url: str) -> list[dict]:
     return list(first.values())
 
 
+def invoice_open_on_both_snapshot_dates(url: str, other_than: set[str]) -> dict:
+    """An invoice of another sampled customer that both receivables snapshots list, with
+    its due on each date."""
+    rows = run_sql(
+        url,
+        "select r.tenant_id, r.contact_id, r.document_id as invoice_id, r.report_date, r.due "
+        "from xero.report_aged_receivables_by_contact r join xero.invoices i "
+        "on r.tenant_id = i.tenant_id and r.document_id = i.invoice_id "
+        "order by r.tenant_id, r.contact_id, r.document_id",
+    )
+    by_invoice: dict[tuple, dict] = {}
+    for row in rows:
+        if row["contact_id"] not in other_than:
+            key = (row["tenant_id"], row["contact_id"], row["invoice_id"])
+            by_invoice.setdefault(key, {})[row["report_date"]] = row["due"]
+    tenant_id, contact_id, invoice_id = next(k for k, v in by_invoice.items() if len(v) == 2)
+    due = by_invoice[(tenant_id, contact_id, invoice_id)]
+    return {"tenant_id": tenant_id, "contact_id": contact_id, "invoice_id": invoice_id, "due": due}
+
+
+def invoice_state(url: str, row: dict) -> dict:
+    (state,) = run_sql(url, "select status, updated_date_utc from xero.invoices "
+                       "where tenant_id = %s and invoice_id = %s",
+                       row["tenant_id"], row["invoice_id"])  # fmt: skip
+    return state
+
+
 def change_payments(url: str, payments: list[dict], by: Decimal) -> None:
     for payment in payments:
         run_sql(url, "update xero.payments set amount = amount + %s "
@@ -263,10 +296,11 @@ def change_payments(url: str, payments: list[dict], by: Decimal) -> None:
                 by, payment["tenant_id"], payment["payment_id"])  # fmt: skip
 
 
-def set_invoice_updated(url: str, payment: dict, updated_at) -> None:
-    run_sql(url, "update xero.invoices set updated_date_utc = cast(%s as timestamptz) "
+def set_invoice(url: str, row: dict, status: str, updated_at) -> None:
+    run_sql(url, "update xero.invoices set status = %s, "
+            "updated_date_utc = cast(%s as timestamptz) "
             "where tenant_id = %s and invoice_id = %s",
-            str(updated_at), payment["tenant_id"], payment["invoice_id"])  # fmt: skip
+            status, str(updated_at), row["tenant_id"], row["invoice_id"])  # fmt: skip
 
 
 def rebuild_settlements(url: str) -> None:

@@ -4,7 +4,8 @@
 -- report snapshot (only the contacts sampled that day), so the snapshots can
 -- be tied out whatever the as-of date.
 --
--- As at a date (Xero's rule): documents dated on or before it; payments and
+-- As at a date (Xero's rule): AUTHORISED or PAID documents (DRAFT, SUBMITTED,
+-- VOIDED and DELETED ones never show) dated on or before it; payments and
 -- allocations dated on or before it count, later ones do not (a PAID document
 -- settled later is open in the past). Amounts are in the document currency,
 -- credits (credit notes, overpayments) negative. Base currency: Xero's
@@ -16,6 +17,7 @@ with
 
 documents as (
     select * from {{ ref('int_aged_documents_unioned') }}
+    where is_posted
 ),
 
 settlements as (

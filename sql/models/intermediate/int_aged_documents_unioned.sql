@@ -1,8 +1,8 @@
--- grain: one row per tenant_id, document_id: every document Xero's aged
--- receivables and payables can show (invoices, credit notes and overpayments),
--- AUTHORISED or PAID, with its total in its own currency (positive). DRAFT,
--- SUBMITTED, VOIDED and DELETED documents and prepayments are left out, as in
--- Xero's aged reports.
+-- grain: one row per tenant_id, document_id: every invoice, credit note and
+-- overpayment, the kinds of document Xero's aged receivables and payables show
+-- (prepayments are not), with its total in its own currency (positive). Only
+-- the posted ones (AUTHORISED or PAID) can be open; the others are kept for
+-- the tie-out, which asks when a document last changed.
 
 with
 
@@ -32,9 +32,10 @@ invoices_kept as (
         invoice_date as document_date,
         due_date,
         total,
+        is_posted,
         updated_at
     from invoices
-    where is_posted and ledger is not null
+    where ledger is not null
 ),
 
 credit_notes_kept as (
@@ -52,9 +53,10 @@ credit_notes_kept as (
         -- credit notes have no due date in the aged reports: they age by date
         cast(null as date) as due_date,
         total,
+        is_posted,
         updated_at
     from credit_notes
-    where is_posted and ledger is not null
+    where ledger is not null
 ),
 
 overpayments_kept as (
@@ -71,9 +73,10 @@ overpayments_kept as (
         overpayment_date as document_date,
         cast(null as date) as due_date,
         total,
+        is_posted,
         updated_at
     from overpayments
-    where is_posted and ledger is not null
+    where ledger is not null
 ),
 
 final as (
