@@ -5,6 +5,8 @@
   partition, so this reads the event log itself, on its own schedule.
 - `ar_aging_ties_to_open_invoices` on fct_ar_aging: its total equals the amount due on the
   open receivable invoices in the raw table, per tenant.
+- `ties_to_xero` on each statement: no `broken` line in `reporting.tie_out` for the report it
+  is compared with (explained lines pass and are counted).
 """
 
 import time
@@ -17,10 +19,23 @@ import dagster as dg
 from assets.models import AR_AGING_MODEL, model_asset_key
 from assets.partitions import TENANT_PARTITIONS
 from assets.resources import XeroWarehouseResource
+from pipelines.errors import ConfigurationError
+from pipelines.verify import TieOutLine, verify
 
 FRESH = "fresh"
 AR_AGING_TIES = "ar_aging_ties_to_open_invoices"
 TIE_TOLERANCE = Decimal("0.005")
+TIES_TO_XERO = "ties_to_xero"
+TIE_OUT_MODEL = "tie_out"
+# statement model -> the tie-out checks (reporting.tie_out.check_name) that judge it
+STATEMENT_CHECKS = {
+    "fct_trial_balance": ("trial_balance",),
+    "rpt_profit_and_loss": ("profit_and_loss",),
+    "rpt_balance_sheet": ("balance_sheet", "bank_summary"),
+    "rpt_aged_receivables_summary": ("aged_receivables",),
+    "rpt_aged_payables_summary": ("aged_payables",),
+}
+BROKEN_SHOWN = 10
 
 
 class FreshnessConfig(dg.Config):
@@ -136,3 +151,83 @@ def open_receivables(warehouse: XeroWarehouseResource, as_of) -> dict[str, Decim
         (as_of,),
     )
     return {tenant: Decimal(total or 0) for tenant, total in rows}
+
+
+def build_tie_out_checks(models: set[str]) -> dg.AssetChecksDefinition:
+    """`ties_to_xero` on each statement among `models` (the dbt project's model names). The
+    checks run after `tie_out` is built and read it once."""
+    statements = [model for model in STATEMENT_CHECKS if model in models]
+
+    @dg.multi_asset_check(
+        name="xero_tie_out_checks",
+        specs=[
+            dg.AssetCheckSpec(
+                TIES_TO_XERO,
+                asset=model_asset_key(model),
+                additional_deps=[model_asset_key(TIE_OUT_MODEL)],
+                description="No broken line in reporting.tie_out for "
+                + ", ".join(STATEMENT_CHECKS[model])
+                + " (Xero's own report, snapshot by the sync).",
+            )
+            for model in statements
+        ],
+        can_subset=True,
+    )
+    def xero_tie_out_checks(
+        context: dg.AssetCheckExecutionContext, warehouse: XeroWarehouseResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        try:
+            lines = verify(warehouse.parsed, dataset=warehouse.dataset).lines
+        except ConfigurationError as exc:  # no tie-out yet: nothing was compared
+            lines, missing = [], str(exc)
+        else:
+            missing = None
+        for check_key in context.selected_asset_check_keys:
+            checks = STATEMENT_CHECKS[check_key.asset_key.path[-1]]
+            judged = [line for line in lines if line.check_name in checks]
+            yield tie_out_result(check_key.asset_key, judged, missing)
+
+    return xero_tie_out_checks
+
+
+def tie_out_result(
+    key: dg.AssetKey, lines: list[TieOutLine], missing: str | None = None
+) -> dg.AssetCheckResult:
+    """Fails (ERROR) on a broken line; warns when nothing was compared."""
+    counts = {status: 0 for status in ("tied", "explained", "broken")}
+    for line in lines:
+        counts[line.status] += 1
+    broken = [line for line in lines if line.status == "broken"]
+    if not lines:
+        return dg.AssetCheckResult(
+            asset_key=key,
+            check_name=TIES_TO_XERO,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=missing or "nothing compared: no report snapshot for this statement",
+        )
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=TIES_TO_XERO,
+        passed=not broken,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{counts['tied']} tied, {counts['explained']} explained, "
+        f"{counts['broken']} broken",
+        metadata={
+            **counts,
+            "broken_lines": dg.MetadataValue.md(_broken_markdown(broken[:BROKEN_SHOWN])),
+        },
+    )
+
+
+def _broken_markdown(lines: list[TieOutLine]) -> str:
+    if not lines:
+        return "none"
+    rows = [
+        f"| {line.tenant_id} | {line.period_end} | {line.subject_name or line.subject_id} "
+        f"| {line.measure} | {line.warehouse_value:,.2f} | {line.xero_value:,.2f} "
+        f"| {line.difference:+,.2f} |"
+        for line in lines
+    ]
+    header = "| tenant | date | line | measure | warehouse | Xero | difference |\n"
+    return header + "|---|---|---|---|---:|---:|---:|\n" + "\n".join(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.checks import build_ar_aging_tie_check, build_freshness_checks
+from assets.checks import build_ar_aging_tie_check, build_freshness_checks, build_tie_out_checks
 from assets.models import build_model_assets
 from assets.reports import build_report_assets
 from assets.xero import XeroTable, build_xero_assets, xero_tables
@@ -43,9 +43,10 @@ def build_definitions(
     report_assets = build_report_assets()
     model_assets = build_model_assets(project_manifest())
     freshness_checks = build_freshness_checks([table.asset_key for table in tables])
+    tie_out_checks = build_tie_out_checks({key.path[-1] for key in model_assets.keys})
     return dg.Definitions(
         assets=[raw_assets, report_assets, model_assets],
-        asset_checks=[freshness_checks, build_ar_aging_tie_check()],
+        asset_checks=[freshness_checks, build_ar_aging_tie_check(), tie_out_checks],
         jobs=build_jobs(raw_assets, report_assets, model_assets, freshness_checks),
         schedules=build_schedules(
             XERO_SYNC_JOB,

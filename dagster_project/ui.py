@@ -161,7 +161,5 @@ def run_dagster_ui(
 if __name__ == "__main__":
     # `python -m dagster_project.ui`: what `xero-warehouse demo --dagster` starts
     raise SystemExit(
-        run_dagster_ui(
-            current(), announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)")
-        )
+        run_dagster_ui(current(), announce=lambda url: print(f"Dagster UI: {url} (Ctrl-C stops)"))
     )

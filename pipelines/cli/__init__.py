@@ -16,6 +16,7 @@ from pipelines.errors import XeroWarehouseError
 HANDLERS = {
     "sync": "pipelines.cli.sync:sync_command",
     "models": "pipelines.cli.models:models_command",
+    "verify": "pipelines.cli.verify:verify_command",
     "sandbox serve": "sandbox.server:serve_command",
     "demo": "pipelines.cli.demo:demo_command",
     "auth login": "pipelines.cli.auth:login_command",
@@ -57,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_destination(models)
     models.add_argument("--dataset", default="xero", help="raw schema to read (default: xero)")
     models.add_argument("--as-of", metavar="YYYY-MM-DD", help="aging date (default: today)")
+
+    verify = commands.add_parser(
+        "verify", help="compare the statements with Xero's reports; exit 1 on a broken line"
+    )
+    _add_destination(verify)
+    verify.add_argument("--dataset", default="xero", help="raw schema (default: xero)")
+    verify.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="only report snapshots up to this date (default: all)")
 
     sandbox = commands.add_parser("sandbox", help="the local Xero sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="subcommand", required=True)

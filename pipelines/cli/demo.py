@@ -1,8 +1,9 @@
 """`xero-warehouse demo`: the whole product on one machine, offline.
 
 Starts the local Xero sandbox (two organisations, rate limits on with a fast clock), syncs
-every collection into ./xero_warehouse.duckdb (or --destination), builds the reporting
-models, and prints what was loaded and the AR aging totals.
+every collection and report snapshot into ./xero_warehouse.duckdb (or --destination), builds
+the reporting models, and prints what was loaded, the AR aging totals and the tie-out of the
+statements against the sandbox's own reports (exit 1 on a broken line).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import sys
 from datetime import date
 
 from pipelines.cli.progress import make_progress
+from pipelines.cli.verify import print_verification
 from pipelines.destination import parse_destination
 from pipelines.environment import current, overridden, state_home
 from pipelines.models import run_models
 from pipelines.runner import sync
+from pipelines.verify import verify
 from sandbox.model import Sandbox
 from sandbox.server import running_sandbox
 
@@ -48,7 +51,9 @@ def demo_command(args) -> int:
         env = _sandbox_env(server)
         with overridden(env):
             print(f"syncing into {destination.display}")
-            result = sync(destination=destination.url, display=make_progress(live=True))
+            result = sync(
+                destination=destination.url, resources=["*"], display=make_progress(live=True)
+            )
         for error in result.errors:
             print(f"error: {error}")
         if not result.ok:
@@ -57,9 +62,10 @@ def demo_command(args) -> int:
         _print_tables(destination)
         _run_models(destination, as_of)
         _print_aging(destination, as_of)
+        broken = _print_tie_out(destination)
         if getattr(args, "dagster", False):
             return _dagster_ui(env, destination)
-    return 0
+    return 1 if broken else 0
 
 
 def _dagster_ui(env: dict[str, str], destination) -> int:
@@ -75,6 +81,15 @@ def _dagster_ui(env: dict[str, str], destination) -> int:
 def _run_models(destination, as_of: date) -> None:
     results = run_models(destination=destination.url, as_of=as_of)
     print(f"built {len(results)} reporting models (as of {as_of})")
+
+
+def _print_tie_out(destination) -> int:
+    """The verify summary; the number of broken lines."""
+    verification = verify(destination)
+    print("\nthe statements against the sandbox's own reports (xero-warehouse verify):")
+    print_verification(verification, detail=False)
+    print("see every line: select * from reporting.tie_out")
+    return len(verification.broken)
 
 
 def _query(destination, sql: str, *params) -> list[tuple]:

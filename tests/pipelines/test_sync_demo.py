@@ -18,6 +18,9 @@ def test_demo_loads_both_organisations_and_builds_aging(tmp_path, capsys):
     assert demo_command(args) == 0
     out = capsys.readouterr().out
     assert "AR aging as of" in out
+    # ends with the verify summary: every statement compared, none broken
+    summary = out.rsplit("tie-out: ", 1)[1].splitlines()[0]
+    assert summary.endswith(" 0 broken: ties to Xero") and not summary.startswith("0 tied")
     with duckdb.connect(str(target), read_only=True) as connection:
         tenants = connection.execute("select count(distinct tenant_id) from xero.invoices")
         assert tenants.fetchall() == [(2,)]
