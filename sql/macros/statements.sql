@@ -97,3 +97,13 @@ balance_sheet:
 {% macro xero_month_end(day) %}
     (cast(cast(date_trunc('month', {{ day }}) as date) + interval '1 month' as date) - 1)
 {% endmacro %}
+
+
+{# The sign a Balance Sheet section shows its accounts with (1: debit positive). #}
+{% macro xero_balance_sheet_sign(section) %}
+    case
+    {%- for group in xero_statement_layout()['balance_sheet'] %}
+        when {{ section }} = '{{ group['section'] }}' then {{ group['sign'] }}
+    {%- endfor %}
+    end
+{% endmacro %}

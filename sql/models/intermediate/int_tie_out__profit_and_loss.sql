@@ -1,0 +1,133 @@
+-- grain: one row per tenant_id, period_end, subject_id (each account line of Xero's monthly
+-- Profit and Loss snapshots against rpt_profit_and_loss)
+
+with
+
+warehouse as (
+    select * from {{ ref('rpt_profit_and_loss') }}
+),
+
+report as (
+    select * from {{ ref('stg_xero__report_profit_and_loss') }}
+),
+
+accounts as (
+    select * from {{ ref('int_ledger_accounts') }}
+),
+
+revaluation as (
+    select * from {{ ref('int_balance_sheet_revaluation') }}
+),
+
+snapshots as (
+    select distinct tenant_id, period_start, report_date from report
+),
+
+warehouse_lines as (
+    select warehouse.*
+    from warehouse
+    inner join snapshots
+        on
+            warehouse.tenant_id = snapshots.tenant_id
+            and warehouse.month = snapshots.period_start
+            and warehouse.month_end = snapshots.report_date
+),
+
+report_lines as (
+    select * from report where account_id is not null
+),
+
+joined as (
+    select
+        coalesce(warehouse_lines.tenant_id, report_lines.tenant_id) as tenant_id,
+        coalesce(warehouse_lines.month, report_lines.period_start) as period_start,
+        coalesce(warehouse_lines.month_end, report_lines.report_date) as period_end,
+        coalesce(warehouse_lines.account_id, report_lines.account_id) as subject_id,
+        case
+            when warehouse_lines.account_id is null then report_lines.label
+            else
+                concat_ws(
+                    ' ', nullif(warehouse_lines.account_code, ''), warehouse_lines.account_name
+                )
+        end as subject_name,
+        warehouse_lines.amount as warehouse_value,
+        report_lines.amount as xero_value
+    from warehouse_lines
+    full outer join report_lines
+        on
+            warehouse_lines.tenant_id = report_lines.tenant_id
+            and warehouse_lines.month_end = report_lines.report_date
+            and warehouse_lines.account_id = report_lines.account_id
+),
+
+-- the unrealised gains line, debit positive, and the revaluation movement the balance
+-- sheets show over the month (null when the previous month-end has no snapshot)
+unrealised as (
+    select
+        joined.tenant_id,
+        joined.period_end,
+        joined.subject_id,
+        {{ xero_statement_section('profit_and_loss', 'accounts.account_type', 'sign') }}
+        * (coalesce(joined.warehouse_value, 0) - coalesce(joined.xero_value, 0))
+        as difference_debit_positive,
+        closing.revaluation_in_equity - opening.revaluation_in_equity as revaluation_movement,
+        closing.revaluation_in_equity as closing_revaluation
+    from joined
+    inner join accounts
+        on
+            joined.tenant_id = accounts.tenant_id
+            and joined.subject_id = accounts.account_id
+    inner join revaluation as closing
+        on
+            joined.tenant_id = closing.tenant_id
+            and joined.period_end = closing.period_end
+            and closing.revaluation_in_control_accounts = closing.revaluation_in_equity
+    left join revaluation as opening
+        on
+            joined.tenant_id = opening.tenant_id
+            and joined.period_start - 1 = opening.period_end
+            and opening.revaluation_in_control_accounts = opening.revaluation_in_equity
+    where accounts.system_account = 'UNREALISEDCURRENCYGAIN'
+),
+
+compared as (
+    select
+        joined.tenant_id,
+        'profit_and_loss' as check_name,
+        joined.period_start,
+        joined.period_end,
+        joined.subject_id,
+        joined.subject_name,
+        'amount' as measure,
+        joined.warehouse_value,
+        joined.xero_value,
+        -- explained: the unrealised gains line, when its difference is the month's movement
+        -- in the revaluation the balance sheets carry (or, for the first month snapshotted,
+        -- when the closing balance sheet reconciles)
+        case
+            when unrealised.revaluation_movement = unrealised.difference_debit_positive
+                then
+                    'unrealised currency revaluation of open foreign-currency invoices and '
+                    || 'bills: the month''s movement, '
+                    || cast(unrealised.revaluation_movement as varchar)
+                    || ', equals the balance sheets''; no journal holds it'
+            when unrealised.subject_id is not null and unrealised.revaluation_movement is null
+                then
+                    'unrealised currency revaluation of open foreign-currency invoices and '
+                    || 'bills (closing balance sheet revaluation '
+                    || cast(unrealised.closing_revaluation as varchar)
+                    || '); no snapshot of the previous month-end to check the movement'
+        end as explanation
+    from joined
+    left join unrealised
+        on
+            joined.tenant_id = unrealised.tenant_id
+            and joined.period_end = unrealised.period_end
+            and joined.subject_id = unrealised.subject_id
+),
+
+final as (
+    {{ tie_out_contract('compared') }}
+)
+
+select * from final
