@@ -5,6 +5,8 @@ only build models on them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -61,8 +63,9 @@ def synced_duckdb(synced_sandbox, tmp_path_factory) -> Synced:
     return Synced(url, synced_sandbox.sandbox)
 
 
-@pytest.fixture(scope="session")
-def synced_postgres(synced_sandbox, postgres_server, tmp_path_factory) -> Synced:
+@contextmanager
+def fresh_database(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped when the block ends."""
     import psycopg2
 
     name = f"xw_dbt_{uuid.uuid4().hex[:12]}"
@@ -70,15 +73,23 @@ def synced_postgres(synced_sandbox, postgres_server, tmp_path_factory) -> Synced
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'create database "{name}"')
-    url = f"{postgres_server.rsplit('/', 1)[0]}/{name}"
-    _sync(synced_sandbox, url, tmp_path_factory.mktemp("synced_postgres"))
-    yield Synced(url, synced_sandbox.sandbox)
-    with admin.cursor() as cursor:
-        cursor.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,)
-        )
-        cursor.execute(f'drop database if exists "{name}"')
-    admin.close()
+    try:
+        yield f"{postgres_server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+                (name,),
+            )
+            cursor.execute(f'drop database if exists "{name}"')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def synced_postgres(synced_sandbox, postgres_server, tmp_path_factory) -> Synced:
+    with fresh_database(postgres_server) as url:
+        _sync(synced_sandbox, url, tmp_path_factory.mktemp("synced_postgres"))
+        yield Synced(url, synced_sandbox.sandbox)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -93,3 +104,10 @@ def warehouse(request, tmp_path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_server) -> Iterator[str]:
+    """A new, empty PostgreSQL database shared by one test module."""
+    with fresh_database(postgres_server) as url:
+        yield url
