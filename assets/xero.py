@@ -15,6 +15,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from assets.partitions import FULL_REFRESH_TAG, RAW_GROUP, TENANT_PARTITIONS, WAREHOUSE_POOL
 from assets.resources import XeroWarehouseResource
+from pipelines.xero.reports import REPORT_NAMES
 from pipelines.xero.settings import COLLECTIONS
 
 NO_DUPLICATE_KEYS = "no_duplicate_keys"
@@ -33,7 +34,7 @@ class XeroTable:
 
 
 def xero_tables() -> list[XeroTable]:
-    """The raw tables, from the source's endpoint table."""
+    """The raw tables: the source's collections, then its report snapshots."""
 
     naming = NamingConvention()
     tables = []
@@ -41,6 +42,8 @@ def xero_tables() -> list[XeroTable]:
         key = endpoint.primary_key
         column = naming.normalize_identifier(key) if isinstance(key, str) and key else None
         tables.append(XeroTable(resource=endpoint.name, primary_key=column))
+    # report snapshots: keyed by (tenant, report date, line), no single-column key to check
+    tables.extend(XeroTable(resource=name, primary_key=None) for name in REPORT_NAMES)
     return tables
 
 
@@ -116,7 +119,7 @@ def build_xero_assets(tables: list[XeroTable]) -> dg.AssetsDefinition:
             }
         else:
             full_refresh = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
-            resources = None if len(selected) == len(tables) else [t.resource for t in selected]
+            resources = [t.resource for t in selected]
             context.log.info(
                 "%s sync of %d tables for tenant %s",
                 "full refresh" if full_refresh else "incremental",

@@ -65,7 +65,7 @@ def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, inst
     result = sync(instance, warehouse, tenant.tenant_id)
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
+    assert materialized == {table.asset_key for table in TABLES}
     assert all(e.partition == tenant.tenant_id for e in result.get_asset_materialization_events())
 
     invoices = metadata(result, "invoices")
@@ -83,7 +83,7 @@ def test_first_sync_materializes_every_table_of_the_tenant(xero, warehouse, inst
     assert tenant_rows(warehouse, "invoices", other) == 0
 
     results = checks(result)
-    assert len(results) == 2 * len(COLLECTIONS)
+    assert len(results) == 2 * len(TABLES)
     assert all(results.values()), [key for key, passed in results.items() if not passed]
 
 

@@ -10,6 +10,7 @@ import yaml
 from dagster_project.definitions import build_definitions, defs
 from dagster_project.ui import prepare_dagster_home
 from pipelines.models import project_dir, project_manifest
+from pipelines.xero.reports import REPORT_NAMES
 from pipelines.xero.settings import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,8 +29,9 @@ def test_one_raw_asset_per_collection_and_one_reporting_asset_per_model(definiti
     keys = set(definitions.resolve_asset_graph().get_all_asset_keys())
     raw = {key for key in keys if key.path[0] == "xero"}
     reporting = {key for key in keys if key.path[0] == "reporting"}
-    assert raw == {dg.AssetKey(["xero", c.name]) for c in COLLECTIONS}
-    assert len(raw) == 30
+    names = [c.name for c in COLLECTIONS] + list(REPORT_NAMES)
+    assert raw == {dg.AssetKey(["xero", name]) for name in names}
+    assert len(raw) == 36
     models = {path.stem for path in project_dir().glob("models/*/*.sql")}
     assert reporting == {dg.AssetKey(["reporting", name]) for name in models}
     assert keys == raw | reporting
@@ -48,7 +50,7 @@ def test_model_lineage_follows_refs_and_sources(definitions):
     manifest = json.loads(project_manifest().read_text())
     graph = definitions.resolve_asset_graph()
     models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
-    assert len(models) == 24
+    assert len(models) == 42
     for model in models:
         expected = set()
         for parent in model["depends_on"]["nodes"]:
@@ -158,5 +160,6 @@ def test_freshness_job_checks_every_raw_table(definitions):
         )
     evaluations = result.get_asset_check_evaluations()
     assert result.success
-    assert {e.asset_key.path[-1] for e in evaluations} == {c.name for c in COLLECTIONS}
+    raw = {c.name for c in COLLECTIONS} | set(REPORT_NAMES)
+    assert {e.asset_key.path[-1] for e in evaluations} == raw
     assert not any(e.passed for e in evaluations)  # nothing synced yet
