@@ -107,3 +107,22 @@ balance_sheet:
     {%- endfor %}
     end
 {% endmacro %}
+
+
+{#
+    The columns of a report snapshot (raw table `name`, declared in xero_raw_columns) read
+    from `relation`: money cells to the cent with an empty cell as 0, the rest as loaded.
+#}
+{% macro xero_report_columns(name, relation) %}
+    {%- set declared = xero_declared_columns(name) %}
+    select
+    {%- for column, data_type in declared.items() %}
+        {%- if data_type.startswith('decimal') %}
+        cast(coalesce({{ relation }}.{{ column }}, 0) as decimal(18, 2)) as {{ column }}
+        {%- else %}
+        {{ relation }}.{{ column }}
+        {%- endif %}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+    from {{ relation }}
+{% endmacro %}

@@ -58,3 +58,49 @@
     {%- endif %}
     {%- endfor %}
 {% endmacro %}
+
+
+{#
+    The two sides of a tie-out line by line: `warehouse` and `report` (relations) full outer
+    joined on `keys` ([warehouse column, report column, name] each), every key coalesced,
+    subject_name the warehouse's "code name" (Xero's label when only Xero has the line), and
+    each of `values` ([warehouse column, report column, measure]) as warehouse_<measure> and
+    xero_<measure>.
+#}
+{% macro tie_out_sides(warehouse, report, keys, values) %}
+    select
+        {%- for warehouse_column, report_column, name in keys %}
+        coalesce({{ warehouse }}.{{ warehouse_column }}, {{ report }}.{{ report_column }})
+        as {{ name }},
+        {%- endfor %}
+        case
+            when {{ warehouse }}.{{ keys[-1][0] }} is null then {{ report }}.label
+            else
+                concat_ws(
+                    ' ', nullif({{ warehouse }}.account_code, ''), {{ warehouse }}.account_name
+                )
+        end as subject_name,
+        {%- for warehouse_column, report_column, measure in values %}
+        {{ warehouse }}.{{ warehouse_column }} as warehouse_{{ measure }},
+        {{ report }}.{{ report_column }} as xero_{{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ warehouse }}
+    full outer join {{ report }}
+        on
+        {%- for warehouse_column, report_column, name in keys %}
+            {{ 'and ' if not loop.first }}{{ warehouse }}.{{ warehouse_column }}
+            = {{ report }}.{{ report_column }}
+        {%- endfor %}
+{% endmacro %}
+
+
+{# The rows of `relation` for the (tenant_id, date) pairs that have a snapshot in
+   `snapshots` (`date_column` of relation = snapshots.report_date). #}
+{% macro tie_out_snapshotted(relation, snapshots, date_column) %}
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join (select distinct tenant_id, report_date from {{ snapshots }}) as snapshots
+        on
+            {{ relation }}.tenant_id = snapshots.tenant_id
+            and {{ relation }}.{{ date_column }} = snapshots.report_date
+{% endmacro %}

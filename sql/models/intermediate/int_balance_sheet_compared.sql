@@ -16,17 +16,8 @@ accounts as (
     select * from {{ ref('int_ledger_accounts') }}
 ),
 
-snapshots as (
-    select distinct tenant_id, report_date from report
-),
-
 warehouse_lines as (
-    select warehouse.*
-    from warehouse
-    inner join snapshots
-        on
-            warehouse.tenant_id = snapshots.tenant_id
-            and warehouse.as_of_date = snapshots.report_date
+    {{ tie_out_snapshotted('warehouse', 'report', 'as_of_date') }}
 ),
 
 report_lines as (
@@ -40,33 +31,30 @@ report_lines as (
 ),
 
 joined as (
-    select
-        coalesce(warehouse_lines.tenant_id, report_lines.tenant_id) as tenant_id,
-        coalesce(warehouse_lines.as_of_date, report_lines.report_date) as period_end,
-        coalesce(warehouse_lines.line_id, report_lines.line_id) as line_id,
-        coalesce(warehouse_lines.account_id, report_lines.account_id) as account_id,
-        case
-            when warehouse_lines.line_id is null then report_lines.label
-            else
-                concat_ws(
-                    ' ', nullif(warehouse_lines.account_code, ''), warehouse_lines.account_name
-                )
-        end as subject_name,
-        coalesce(warehouse_lines.section, report_lines.section) as section,
-        warehouse_lines.amount as warehouse_value,
-        report_lines.amount as xero_value
-    from warehouse_lines
-    full outer join report_lines
-        on
-            warehouse_lines.tenant_id = report_lines.tenant_id
-            and warehouse_lines.as_of_date = report_lines.report_date
-            and warehouse_lines.line_id = report_lines.line_id
+    {{ tie_out_sides(
+        'warehouse_lines',
+        'report_lines',
+        [
+            ['tenant_id', 'tenant_id', 'tenant_id'],
+            ['as_of_date', 'report_date', 'period_end'],
+            ['line_id', 'line_id', 'line_id'],
+        ],
+        [['amount', 'amount', 'value'], ['section', 'section', 'section']],
+    ) }}
 ),
 
 final as (
     select
-        joined.*,
-        {{ xero_balance_sheet_sign('joined.section') }} as debit_sign,
+        joined.tenant_id,
+        joined.period_end,
+        joined.line_id,
+        nullif(joined.line_id, 'current-year-earnings') as account_id,
+        joined.subject_name,
+        coalesce(joined.warehouse_section, joined.xero_section) as section,
+        joined.warehouse_value,
+        joined.xero_value,
+        {{ xero_balance_sheet_sign('coalesce(joined.warehouse_section, joined.xero_section)') }}
+        as debit_sign,
         -- where Xero's revaluation of open foreign-currency documents lands
         case
             when accounts.system_account in ('DEBTORS', 'CREDITORS') then 'control'
@@ -77,7 +65,7 @@ final as (
     left join accounts
         on
             joined.tenant_id = accounts.tenant_id
-            and joined.account_id = accounts.account_id
+            and joined.line_id = accounts.account_id
 )
 
 select * from final

@@ -71,28 +71,22 @@ report_lines as (
 ),
 
 joined as (
-    select
-        coalesce(warehouse_lines.tenant_id, report_lines.tenant_id) as tenant_id,
-        coalesce(warehouse_lines.period_start, report_lines.period_start) as period_start,
-        coalesce(warehouse_lines.period_end, report_lines.report_date) as period_end,
-        coalesce(warehouse_lines.account_id, report_lines.account_id) as subject_id,
-        case
-            when warehouse_lines.account_id is null then report_lines.label
-            else
-                concat_ws(
-                    ' ', nullif(warehouse_lines.account_code, ''), warehouse_lines.account_name
-                )
-        end as subject_name,
-        {%- for measure in ['opening_balance', 'cash_received', 'cash_spent', 'closing_balance'] %}
-        warehouse_lines.{{ measure }} as warehouse_{{ measure }},
-        report_lines.{{ measure }} as xero_{{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from warehouse_lines
-    full outer join report_lines
-        on
-            warehouse_lines.tenant_id = report_lines.tenant_id
-            and warehouse_lines.period_end = report_lines.report_date
-            and warehouse_lines.account_id = report_lines.account_id
+    {{ tie_out_sides(
+        'warehouse_lines',
+        'report_lines',
+        [
+            ['tenant_id', 'tenant_id', 'tenant_id'],
+            ['period_start', 'period_start', 'period_start'],
+            ['period_end', 'report_date', 'period_end'],
+            ['account_id', 'account_id', 'subject_id'],
+        ],
+        [
+            ['opening_balance', 'opening_balance', 'opening_balance'],
+            ['cash_received', 'cash_received', 'cash_received'],
+            ['cash_spent', 'cash_spent', 'cash_spent'],
+            ['closing_balance', 'closing_balance', 'closing_balance'],
+        ],
+    ) }}
 ),
 
 compared as (

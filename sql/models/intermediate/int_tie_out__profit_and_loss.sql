@@ -19,18 +19,8 @@ revaluation as (
     select * from {{ ref('int_balance_sheet_revaluation') }}
 ),
 
-snapshots as (
-    select distinct tenant_id, period_start, report_date from report
-),
-
 warehouse_lines as (
-    select warehouse.*
-    from warehouse
-    inner join snapshots
-        on
-            warehouse.tenant_id = snapshots.tenant_id
-            and warehouse.month = snapshots.period_start
-            and warehouse.month_end = snapshots.report_date
+    {{ tie_out_snapshotted('warehouse', 'report', 'month_end') }}
 ),
 
 report_lines as (
@@ -38,26 +28,16 @@ report_lines as (
 ),
 
 joined as (
-    select
-        coalesce(warehouse_lines.tenant_id, report_lines.tenant_id) as tenant_id,
-        coalesce(warehouse_lines.month, report_lines.period_start) as period_start,
-        coalesce(warehouse_lines.month_end, report_lines.report_date) as period_end,
-        coalesce(warehouse_lines.account_id, report_lines.account_id) as subject_id,
-        case
-            when warehouse_lines.account_id is null then report_lines.label
-            else
-                concat_ws(
-                    ' ', nullif(warehouse_lines.account_code, ''), warehouse_lines.account_name
-                )
-        end as subject_name,
-        warehouse_lines.amount as warehouse_value,
-        report_lines.amount as xero_value
-    from warehouse_lines
-    full outer join report_lines
-        on
-            warehouse_lines.tenant_id = report_lines.tenant_id
-            and warehouse_lines.month_end = report_lines.report_date
-            and warehouse_lines.account_id = report_lines.account_id
+    {{ tie_out_sides(
+        'warehouse_lines',
+        'report_lines',
+        [
+            ['tenant_id', 'tenant_id', 'tenant_id'],
+            ['month_end', 'report_date', 'period_end'],
+            ['account_id', 'account_id', 'subject_id'],
+        ],
+        [['amount', 'amount', 'value'], ['month', 'period_start', 'period_start']],
+    ) }}
 ),
 
 -- the unrealised gains line, debit positive, and the revaluation movement the balance
@@ -85,7 +65,8 @@ unrealised as (
     left join revaluation as opening
         on
             joined.tenant_id = opening.tenant_id
-            and joined.period_start - 1 = opening.period_end
+            and coalesce(joined.warehouse_period_start, joined.xero_period_start) - 1
+            = opening.period_end
             and opening.revaluation_in_control_accounts = opening.revaluation_in_equity
     where accounts.system_account = 'UNREALISEDCURRENCYGAIN'
 ),
@@ -94,7 +75,7 @@ compared as (
     select
         joined.tenant_id,
         'profit_and_loss' as check_name,
-        joined.period_start,
+        coalesce(joined.warehouse_period_start, joined.xero_period_start) as period_start,
         joined.period_end,
         joined.subject_id,
         joined.subject_name,

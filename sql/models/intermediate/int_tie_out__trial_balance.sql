@@ -11,17 +11,8 @@ report as (
     select * from {{ ref('stg_xero__report_trial_balance') }}
 ),
 
-snapshots as (
-    select distinct tenant_id, report_date from report
-),
-
 warehouse_lines as (
-    select warehouse.*
-    from warehouse
-    inner join snapshots
-        on
-            warehouse.tenant_id = snapshots.tenant_id
-            and warehouse.as_of_date = snapshots.report_date
+    {{ tie_out_snapshotted('warehouse', 'report', 'as_of_date') }}
 ),
 
 report_lines as (
@@ -29,28 +20,21 @@ report_lines as (
 ),
 
 joined as (
-    select
-        coalesce(warehouse_lines.tenant_id, report_lines.tenant_id) as tenant_id,
-        coalesce(warehouse_lines.as_of_date, report_lines.report_date) as period_end,
-        coalesce(warehouse_lines.account_id, report_lines.account_id) as subject_id,
-        case
-            when warehouse_lines.account_id is null then report_lines.label
-            else concat_ws(' ', nullif(warehouse_lines.account_code, ''), warehouse_lines.account_name)
-        end as subject_name,
-        warehouse_lines.debit as warehouse_debit,
-        warehouse_lines.credit as warehouse_credit,
-        warehouse_lines.ytd_debit as warehouse_ytd_debit,
-        warehouse_lines.ytd_credit as warehouse_ytd_credit,
-        report_lines.debit as xero_debit,
-        report_lines.credit as xero_credit,
-        report_lines.ytd_debit as xero_ytd_debit,
-        report_lines.ytd_credit as xero_ytd_credit
-    from warehouse_lines
-    full outer join report_lines
-        on
-            warehouse_lines.tenant_id = report_lines.tenant_id
-            and warehouse_lines.as_of_date = report_lines.report_date
-            and warehouse_lines.account_id = report_lines.account_id
+    {{ tie_out_sides(
+        'warehouse_lines',
+        'report_lines',
+        [
+            ['tenant_id', 'tenant_id', 'tenant_id'],
+            ['as_of_date', 'report_date', 'period_end'],
+            ['account_id', 'account_id', 'subject_id'],
+        ],
+        [
+            ['debit', 'debit', 'debit'],
+            ['credit', 'credit', 'credit'],
+            ['ytd_debit', 'ytd_debit', 'ytd_debit'],
+            ['ytd_credit', 'ytd_credit', 'ytd_credit'],
+        ],
+    ) }}
 ),
 
 compared as (

@@ -8,25 +8,7 @@ report as (
 ),
 
 final as (
-    select
-        -- ids
-        tenant_id,
-        account_id,
-
-        -- strings
-        section,
-        row_type,
-        label,
-
-        -- numerics
-        line,
-        cast(coalesce(amount, 0) as decimal(18, 2)) as amount,
-
-        -- dates
-        period_start,
-        report_date
-
-    from report
+    {{ xero_report_columns('report_profit_and_loss', 'report') }}
 )
 
 select * from final

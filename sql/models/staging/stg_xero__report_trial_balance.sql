@@ -8,27 +8,7 @@ report as (
 ),
 
 final as (
-    select
-        -- ids
-        tenant_id,
-        account_id,
-
-        -- strings
-        section,
-        row_type,
-        label,
-
-        -- numerics
-        line,
-        cast(coalesce(debit, 0) as decimal(18, 2)) as debit,
-        cast(coalesce(credit, 0) as decimal(18, 2)) as credit,
-        cast(coalesce(ytd_debit, 0) as decimal(18, 2)) as ytd_debit,
-        cast(coalesce(ytd_credit, 0) as decimal(18, 2)) as ytd_credit,
-
-        -- dates
-        report_date
-
-    from report
+    {{ xero_report_columns('report_trial_balance', 'report') }}
 )
 
 select * from final
