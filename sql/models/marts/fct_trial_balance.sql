@@ -33,10 +33,14 @@ final as (
         accounts.account_class,
 
         -- numerics
-        case when shown.is_debit then shown.month_net else 0 end as debit,
-        case when shown.is_debit then 0 else -shown.month_net end as credit,
-        case when shown.is_debit then shown.ytd_balance else 0 end as ytd_debit,
-        case when shown.is_debit then 0 else -shown.ytd_balance end as ytd_credit,
+        cast(case when shown.is_debit then shown.month_net else 0 end as decimal(18, 2))
+        as debit,
+        cast(case when shown.is_debit then 0 else -shown.month_net end as decimal(18, 2))
+        as credit,
+        cast(case when shown.is_debit then shown.ytd_balance else 0 end as decimal(18, 2))
+        as ytd_debit,
+        cast(case when shown.is_debit then 0 else -shown.ytd_balance end as decimal(18, 2))
+        as ytd_credit,
 
         -- dates
         shown.as_of_date

@@ -21,8 +21,10 @@ account_lines as (
         accounts.account_name,
         accounts.account_type,
         {{ xero_statement_section('balance_sheet', 'accounts.account_type') }} as section,
-        {{ xero_statement_section('balance_sheet', 'accounts.account_type', 'sign') }}
-        * balances.ytd_balance as amount
+        cast(
+            {{ xero_statement_section('balance_sheet', 'accounts.account_type', 'sign') }}
+            * balances.ytd_balance as decimal(18, 2)
+        ) as amount
     from balances
     inner join accounts
         on
@@ -44,7 +46,9 @@ current_year_earnings as (
         'Current Year Earnings' as account_name,
         cast(null as varchar) as account_type,
         'Equity' as section,
-        -sum(case when is_profit_and_loss then ytd_balance else 0 end) as amount
+        cast(
+            -sum(case when is_profit_and_loss then ytd_balance else 0 end) as decimal(18, 2)
+        ) as amount
     from balances
     group by tenant_id, as_of_date
 ),

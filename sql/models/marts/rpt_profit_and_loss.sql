@@ -25,8 +25,10 @@ final as (
         {{ xero_statement_section('profit_and_loss', 'accounts.account_type') }} as section,
 
         -- numerics
-        {{ xero_statement_section('profit_and_loss', 'accounts.account_type', 'sign') }}
-        * balances.month_net as amount,
+        cast(
+            {{ xero_statement_section('profit_and_loss', 'accounts.account_type', 'sign') }}
+            * balances.month_net as decimal(18, 2)
+        ) as amount,
 
         -- dates
         balances.month_start as month,
