@@ -111,6 +111,46 @@ def rows_of(warehouse: Warehouse, table: str, tenant_id: str, day: date, date_co
     ]
 
 
+TIE_OUT_COLUMNS = {
+    "tenant_id": "text",
+    "check_name": "text",
+    "period_start": "date",
+    "period_end": "date",
+    "subject_id": "text",
+    "subject_name": "text",
+    "measure": "text",
+    "warehouse_value": "decimal(18,2)",
+    "xero_value": "decimal(18,2)",
+    "difference": "decimal(18,2)",
+    "status": "text",
+    "explanation": "text",
+}
+
+
+def test_tie_out_has_the_contract_columns(warehouse):
+    connection = parse_destination(warehouse.url).connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select column_name, data_type, numeric_precision, numeric_scale"
+            " from information_schema.columns"
+            " where table_schema = 'reporting' and table_name = 'tie_out'"
+            " order by ordinal_position"
+        )
+        columns = cursor.fetchall()
+    finally:
+        connection.close()
+    kinds = {"character varying": "text", "varchar": "text", "date": "date"}
+    got = {
+        name: f"decimal({precision},{scale})"
+        if kind.lower().startswith(("numeric", "decimal"))
+        else kinds.get(kind.lower(), kind)
+        for name, kind, precision, scale in columns
+    }
+    assert list(got) == list(TIE_OUT_COLUMNS)
+    assert got == TIE_OUT_COLUMNS
+
+
 def test_tie_out_has_no_broken_line(warehouse):
     rows = read_table(warehouse.url, "reporting.tie_out")
     checks = {r["check_name"] for r in rows}

@@ -52,7 +52,7 @@ payment_contacts as (
             and payments.prepayment_id = prepayments.prepayment_id
 ),
 
-final as (
+documents as (
     select tenant_id, invoice_id as source_id, contact_id from invoices
     union all
     select tenant_id, credit_note_id as source_id, contact_id from credit_notes
@@ -64,6 +64,17 @@ final as (
     select tenant_id, prepayment_id as source_id, contact_id from prepayments
     union all
     select tenant_id, source_id, contact_id from payment_contacts
+),
+
+-- one contact per source id, so a ledger line is never repeated
+final as (
+    select
+        tenant_id,
+        source_id,
+        min(contact_id) as contact_id
+    from documents
+    where source_id is not null
+    group by tenant_id, source_id
 )
 
 select * from final
