@@ -155,6 +155,9 @@ def test_tie_out_has_no_broken_line(warehouse):
     rows = read_table(warehouse.url, "reporting.tie_out")
     checks = {r["check_name"] for r in rows}
     assert checks == {"trial_balance", "profit_and_loss", "balance_sheet", "bank_summary"}
+    totals = {(r["check_name"], r["subject_name"]) for r in rows if r["subject_id"] is None}
+    assert {("trial_balance", "Total"), ("profit_and_loss", "Net Profit")} <= totals
+    assert {("balance_sheet", "Net Assets"), ("balance_sheet", "Current Year Earnings")} <= totals
     broken = [r for r in rows if r["status"] == "broken"]
     assert broken == []
     explained = [r for r in rows if r["status"] == "explained"]

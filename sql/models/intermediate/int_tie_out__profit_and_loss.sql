@@ -1,5 +1,5 @@
--- grain: one row per tenant_id, period_end, subject_id (each account line of Xero's monthly
--- Profit and Loss snapshots against rpt_profit_and_loss)
+-- grain: one row per tenant_id, period_end, subject_id (each account line and the Net Profit
+-- of Xero's monthly Profit and Loss snapshots against rpt_profit_and_loss)
 
 with
 
@@ -71,7 +71,7 @@ unrealised as (
     where accounts.system_account = 'UNREALISEDCURRENCYGAIN'
 ),
 
-compared as (
+account_lines as (
     select
         joined.tenant_id,
         'profit_and_loss' as check_name,
@@ -105,6 +105,89 @@ compared as (
             joined.tenant_id = unrealised.tenant_id
             and joined.period_end = unrealised.period_end
             and joined.subject_id = unrealised.subject_id
+),
+
+-- Net Profit: income less costs and expenses. Explained when its difference is exactly
+-- what the explained account lines (the unrealised gains) take off the profit.
+explained_profit as (
+    select
+        account_lines.tenant_id,
+        account_lines.period_end,
+        sum(
+            -{{ xero_statement_section('profit_and_loss', 'accounts.account_type', 'sign') }}
+            * (coalesce(account_lines.warehouse_value, 0) - coalesce(account_lines.xero_value, 0))
+        ) as difference
+    from account_lines
+    inner join accounts
+        on
+            account_lines.tenant_id = accounts.tenant_id
+            and account_lines.subject_id = accounts.account_id
+    where account_lines.explanation is not null
+    group by account_lines.tenant_id, account_lines.period_end
+),
+
+warehouse_profit as (
+    select
+        tenant_id,
+        month as period_start,
+        month_end as period_end,
+        sum(
+            -{{ xero_statement_section('profit_and_loss', 'account_type', 'sign') }} * amount
+        ) as net_profit
+    from warehouse_lines
+    group by tenant_id, month, month_end
+),
+
+report_profit as (
+    select
+        tenant_id,
+        period_start,
+        report_date as period_end,
+        amount as net_profit
+    from report
+    where section is null and label = 'Net Profit'
+),
+
+net_profit as (
+    select
+        coalesce(warehouse_profit.tenant_id, report_profit.tenant_id) as tenant_id,
+        'profit_and_loss' as check_name,
+        coalesce(warehouse_profit.period_start, report_profit.period_start) as period_start,
+        coalesce(warehouse_profit.period_end, report_profit.period_end) as period_end,
+        cast(null as varchar) as subject_id,
+        'Net Profit' as subject_name,
+        'total' as measure,
+        warehouse_profit.net_profit as warehouse_value,
+        report_profit.net_profit as xero_value,
+        case
+            when
+                explained_profit.difference != 0
+                and coalesce(warehouse_profit.net_profit, 0)
+                - coalesce(report_profit.net_profit, 0)
+                = explained_profit.difference
+                then
+                    'unrealised currency revaluation of open foreign-currency invoices and '
+                    || 'bills on the Unrealised Currency Gains line, '
+                    || cast(explained_profit.difference as varchar)
+                    || ' of profit; no journal holds it'
+        end as explanation
+    from warehouse_profit
+    full outer join report_profit
+        on
+            warehouse_profit.tenant_id = report_profit.tenant_id
+            and warehouse_profit.period_end = report_profit.period_end
+    left join explained_profit
+        on
+            coalesce(warehouse_profit.tenant_id, report_profit.tenant_id)
+            = explained_profit.tenant_id
+            and coalesce(warehouse_profit.period_end, report_profit.period_end)
+            = explained_profit.period_end
+),
+
+compared as (
+    select * from account_lines
+    union all
+    select * from net_profit
 ),
 
 final as (

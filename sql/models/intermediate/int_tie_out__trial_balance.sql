@@ -1,5 +1,6 @@
 -- grain: one row per tenant_id, period_end, subject_id, measure (each figure of Xero's
--- Trial Balance snapshots against fct_trial_balance; accounts on one side only included)
+-- Trial Balance snapshots against fct_trial_balance, its Total line included; accounts on
+-- one side only included)
 
 with
 
@@ -11,12 +12,33 @@ report as (
     select * from {{ ref('stg_xero__report_trial_balance') }}
 ),
 
-warehouse_lines as (
+warehouse_accounts as (
     {{ tie_out_snapshotted('warehouse', 'report', 'as_of_date') }}
 ),
 
+-- the accounts, and the report's Total line
+warehouse_lines as (
+    select
+        tenant_id, as_of_date, account_id as line_id, account_code, account_name,
+        debit, credit, ytd_debit, ytd_credit
+    from warehouse_accounts
+
+    union all
+
+    select
+        tenant_id, as_of_date, 'total' as line_id, cast(null as varchar) as account_code,
+        'Total' as account_name,
+        sum(debit), sum(credit), sum(ytd_debit), sum(ytd_credit)
+    from warehouse_accounts
+    group by tenant_id, as_of_date
+),
+
 report_lines as (
-    select * from report where account_id is not null
+    select
+        *,
+        coalesce(account_id, 'total') as line_id
+    from report
+    where account_id is not null or (section is null and label = 'Total')
 ),
 
 joined as (
@@ -26,7 +48,7 @@ joined as (
         [
             ['tenant_id', 'tenant_id', 'tenant_id'],
             ['as_of_date', 'report_date', 'period_end'],
-            ['account_id', 'account_id', 'subject_id'],
+            ['line_id', 'line_id', 'line_id'],
         ],
         [
             ['debit', 'debit', 'debit'],
@@ -43,7 +65,7 @@ compared as (
         'trial_balance' as check_name,
         cast(null as date) as period_start,
         period_end,
-        subject_id,
+        nullif(line_id, 'total') as subject_id,
         subject_name,
         measure,
         warehouse_value,
@@ -54,7 +76,7 @@ compared as (
         {{ tie_out_measures(
             'joined',
             ['debit', 'credit', 'ytd_debit', 'ytd_credit'],
-            ['tenant_id', 'period_end', 'subject_id', 'subject_name']
+            ['tenant_id', 'period_end', 'line_id', 'subject_name']
         ) }}
     ) as measures
 ),
