@@ -265,6 +265,59 @@ journals__journal_lines:
   gross_amount: decimal(38, 9)
   tax_amount: decimal(38, 9)
 
+journals__journal_lines__tracking_categories:
+  _dlt_parent_id: varchar
+  name: varchar
+  option: varchar
+
+report_trial_balance:
+  tenant_id: varchar
+  report_date: date
+  line: bigint
+  section: varchar
+  row_type: varchar
+  account_id: varchar
+  label: varchar
+  debit: decimal(38, 9)
+  credit: decimal(38, 9)
+  ytd_debit: decimal(38, 9)
+  ytd_credit: decimal(38, 9)
+
+report_balance_sheet:
+  tenant_id: varchar
+  report_date: date
+  line: bigint
+  section: varchar
+  row_type: varchar
+  account_id: varchar
+  label: varchar
+  amount: decimal(38, 9)
+
+report_profit_and_loss:
+  tenant_id: varchar
+  period_start: date
+  report_date: date
+  line: bigint
+  section: varchar
+  row_type: varchar
+  account_id: varchar
+  label: varchar
+  amount: decimal(38, 9)
+
+report_bank_summary:
+  tenant_id: varchar
+  period_start: date
+  report_date: date
+  line: bigint
+  section: varchar
+  row_type: varchar
+  account_id: varchar
+  label: varchar
+  opening_balance: decimal(38, 9)
+  cash_received: decimal(38, 9)
+  cash_spent: decimal(38, 9)
+  closing_balance: decimal(38, 9)
+
 currencies:
   _dlt_id: varchar
   _deleted_at: timestamptz

@@ -46,7 +46,7 @@ def synced(xero, warehouse, instance):
 
 def test_lineage_runs_from_the_raw_assets_through_staging_to_the_marts(models):
     deps = {key: set(models.asset_deps[key]) for key in models.keys}
-    assert len(deps) == 39
+    assert len(deps) == 57
     assert deps[dg.AssetKey(["reporting", "stg_xero__credit_note_allocations"])] == {
         dg.AssetKey(["xero", "credit_notes"])  # credit_notes__allocations is loaded with it
     }

@@ -50,7 +50,7 @@ def test_model_lineage_follows_refs_and_sources(definitions):
     manifest = json.loads(project_manifest().read_text())
     graph = definitions.resolve_asset_graph()
     models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
-    assert len(models) == 39
+    assert len(models) == 57
     for model in models:
         expected = set()
         for parent in model["depends_on"]["nodes"]:

@@ -4,6 +4,7 @@ only build models on them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -54,3 +55,10 @@ def warehouse(request, tmp_path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_server) -> Iterator[str]:
+    """A new, empty PostgreSQL database shared by one test module."""
+    with new_database(postgres_server) as url:
+        yield url

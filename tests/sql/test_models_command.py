@@ -46,7 +46,7 @@ def test_the_command_builds_the_dataset_it_is_given(warehouse, capsys):
         main(["models", "--destination", warehouse, "--dataset", "acme", "--as-of", "2026-02-01"])
     assert exit_.value.code == 0
     output = capsys.readouterr().out
-    assert "built 39 models as of 2026-02-01" in output
+    assert "built 57 models as of 2026-02-01" in output
     assert "  reporting.fct_ar_aging: 1 rows" in output
     assert "  reporting.fct_payments: 0 rows" in output
     rows = read_table(warehouse, "reporting.fct_ar_aging")

@@ -102,7 +102,7 @@ def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
             for r in results
         }
     duckdb_tables, postgres_tables = tables.values()
-    assert len(duckdb_tables) == 39
+    assert len(duckdb_tables) == 57
     assert sum(map(len, duckdb_tables.values())) > 1000
     for name, rows in duckdb_tables.items():
         assert rows == postgres_tables[name], name

@@ -10,6 +10,18 @@ journals as (
     select * from {{ xero_source('journals') }}
 ),
 
+tracking_categories as (
+    select * from {{ xero_source('journals__journal_lines__tracking_categories') }}
+),
+
+tracking as (
+    select
+        _dlt_parent_id,
+        string_agg(name || ': ' || option, '; ' order by name, option) as tracking
+    from tracking_categories
+    group by _dlt_parent_id
+),
+
 final as (
     select
         -- ids
@@ -25,6 +37,8 @@ final as (
         journal_lines.description,
         journal_lines.tax_type,
         journal_lines.tax_name,
+        -- "Category: Option" pairs, "; "-separated; null when untracked
+        tracking.tracking,
 
         -- numerics
         -- in the base currency; debits positive, credits negative
@@ -35,6 +49,8 @@ final as (
     from journal_lines
     inner join journals
         on journal_lines._dlt_parent_id = journals._dlt_id
+    left join tracking
+        on tracking._dlt_parent_id = journal_lines._dlt_id
     where journals._deleted_at is null
 )
 
