@@ -30,7 +30,7 @@ from dlt.common.schema.utils import has_table_seen_data
 from dlt.extract import DltResource, materialize_schema_item
 
 from pipelines.errors import ConfigurationError
-from pipelines.xero import reports, settings
+from pipelines.xero import cadence, reports, settings
 from pipelines.xero.client import (
     XeroAuthError,
     XeroClient,
@@ -67,6 +67,7 @@ def xero_source(
     api_url: str | None = None,
     identity_url: str | None = None,
     cursor_lookback_seconds: int | None = None,
+    reference_refresh_hours: float | None = None,
     ids: dict[str, list[str]] | None = None,
     client: XeroClient | None = None,
     tracker: SyncTracker | None = None,
@@ -82,6 +83,8 @@ def xero_source(
             else Xero's.
         cursor_lookback_seconds: how far before the saved cursor to read again; else
             `XERO_CURSOR_LOOKBACK_SECONDS`, else 300.
+        reference_refresh_hours: read reference data (no If-Modified-Since) again at most
+            this often; else `XERO_REFERENCE_REFRESH_HOURS`, else 24; 0: every run.
         ids: {"invoices": [...], ...}: fetch only these records (cursors untouched).
         client: a `XeroClient` for `tenant_id` to read through (credentials unused).
         tracker: a `SyncTracker` for `tenant_id`. With one, a collection that fails is recorded
@@ -90,15 +93,18 @@ def xero_source(
     """
     names = _selected(resources, ids)
     lookback = cursor_lookback(cursor_lookback_seconds)
+    refresh = cadence.refresh_hours(reference_refresh_hours)
     if tracker is not None and tenant_id is None:
         raise ConfigurationError("a tracker collects one tenant: pass its tenant_id too")
     if client is not None:
-        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker)]
+        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker, refresh)]
     else:
         auth = xero_auth(credentials, identity_url)
         tenants = [tenant_id] if tenant_id else connected_tenants(auth, api_url)
         readers = [
-            _Reader(XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker)
+            _Reader(
+                XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker, refresh
+            )
             for tenant in tenants
         ]
     return [
@@ -164,6 +170,8 @@ def _collection_resource(
     )
     if ids:
         return make(_rows_by_id)(reader, c, ids[c.name])
+    if c.reference:
+        return make(_reference_rows)(reader, c)
     if reader.full_refresh or c.cursor is None:
         return make(_all_rows)(reader, c)
     return make(_changed_rows)(reader, c, _cursor(c, lookback))
@@ -199,6 +207,20 @@ def _all_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
     yield from reader.read(c, None)
 
 
+def _reference_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
+    """Reference data, read when its cadence says so (or on a full refresh); the time of a
+    complete read goes into the resource state, committed with its rows."""
+    state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
+    now = cadence.utc_now()
+    if not reader.full_refresh and not cadence.is_due(state, reader.reference_hours, now):
+        due = f"{cadence.next_read(state, reader.reference_hours):%Y-%m-%d %H:%M} UTC"
+        reader.tracker.resource(c.name).skipped = f"reference data, next read after {due}"
+        return
+    yield from reader.read(c, None)
+    if reader.tracker.resource(c.name).done:
+        state[cadence.READ_AT] = now.isoformat()
+
+
 def _rows_by_id(reader: _Reader, c: Collection, ids: list[str]) -> Iterator[list[dict]]:
     yield from reader.by_ids(c, ids)
 
@@ -210,9 +232,15 @@ class _Reader:
     once recorded."""
 
     def __init__(
-        self, client: XeroClient, tenant_id: str, full_refresh: bool, tracker: SyncTracker | None
+        self,
+        client: XeroClient,
+        tenant_id: str,
+        full_refresh: bool,
+        tracker: SyncTracker | None,
+        reference_hours: float = cadence.DEFAULT_REFRESH_HOURS,
     ):
         self.client = client
+        self.reference_hours = reference_hours
         self.tenant_id = tenant_id
         self.full_refresh = full_refresh
         self.raise_errors = tracker is None

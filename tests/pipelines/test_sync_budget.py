@@ -1,0 +1,104 @@
+"""The daily request budget against the sandbox over HTTP: reference data on its cadence,
+the day-limit reserve, and what a no-change run costs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_sync_sandbox import (
+    SEED,
+    assert_matches_truth,
+    query,
+    served,
+    tenant_requests,
+)
+
+from pipelines.runner import sync
+from pipelines.xero import cadence
+from sandbox.model import Sandbox
+
+INCREMENTAL = ("invoices", "contacts")
+REFERENCE = ("tax_rates", "currencies", "tracking_categories")
+START = datetime(2026, 11, 30, 9, 0, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(tenants=2, scale="small", seed=SEED)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> list[datetime]:
+    """The cadence's clock: set `clock[0]` to move it."""
+    now = [START]
+    monkeypatch.setattr(cadence, "utc_now", lambda: now[0])
+    return now
+
+
+def _requests(server, tenant, **options) -> int:
+    server.log.reset()
+    result = sync(tenants=[tenant.tenant_id], resources=list(INCREMENTAL + REFERENCE), **options)
+    assert result.ok, result.errors
+    return tenant_requests(server, tenant)
+
+
+def _category_name(destination: str, category_id: str) -> str:
+    rows = query(
+        destination,
+        "select name from xero.tracking_categories where tracking_category_id = %s",
+        category_id,
+    )
+    return rows[0][0]
+
+
+@pytest.mark.slow
+def test_reference_data_is_read_again_only_when_due(monkeypatch, sb, tmp_path, clock):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    tenant = sb.tenants[0]
+    category = next(iter(tenant.collection("TrackingCategories").records()))
+    everything = len(INCREMENTAL + REFERENCE)  # one page each at this size
+    with served(monkeypatch, sb) as server:
+        assert _requests(server, tenant, destination=destination) == everything
+        renamed = tenant.update(
+            "TrackingCategories", category["TrackingCategoryID"], {"Name": "Renamed"}
+        )
+
+        # an hour later: the reference collections cost nothing and lose nothing
+        clock[0] = START + timedelta(hours=1)
+        assert _requests(server, tenant, destination=destination) == len(INCREMENTAL)
+        assert_matches_truth(destination, sb, INCREMENTAL + REFERENCE, [tenant])
+        assert _category_name(destination, category["TrackingCategoryID"]) == category["Name"]
+
+        # a day after the last read (a scheduled run a minute early counts): read again
+        clock[0] = START + timedelta(hours=24, minutes=-1)
+        assert _requests(server, tenant, destination=destination) == everything
+        assert _category_name(destination, category["TrackingCategoryID"]) == renamed["Name"]
+        assert_matches_truth(destination, sb, INCREMENTAL + REFERENCE, [tenant])
+
+        # within the window again, but a full refresh reads everything
+        clock[0] += timedelta(hours=1)
+        assert _requests(server, tenant, destination=destination, full_refresh=True) == everything
+        # and 0 hours reads reference data on every run
+        monkeypatch.setenv(cadence.REFRESH_VARIABLE, "0")
+        assert _requests(server, tenant, destination=destination) == everything
+        assert_matches_truth(destination, sb, INCREMENTAL + REFERENCE, [tenant])
+        (duplicates,) = query(
+            destination,
+            "select count(*) from (select tenant_id, tax_type from xero.tax_rates"
+            " group by 1, 2 having count(*) > 1) as twice",
+        )[0]
+        assert duplicates == 0
+
+
+def test_cadence_arithmetic():
+    hours = 24.0
+    assert cadence.is_due({}, hours, START)
+    state = {cadence.READ_AT: START.isoformat()}
+    assert not cadence.is_due(state, hours, START + timedelta(hours=23))
+    assert cadence.is_due(state, hours, START + timedelta(hours=23, minutes=56))
+    assert cadence.is_due(state, 0, START)
+    assert cadence.reads_per_day(24, 24) == 1
+    assert cadence.reads_per_day(24, 0) == 24
+    assert cadence.reads_per_day(4, 1) == 4
+    assert cadence.reads_per_day(24, 48) == 0.5
