@@ -35,7 +35,7 @@ from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings, xero_source
 from pipelines.xero.auth import auth_from_env
-from pipelines.xero.client import XeroClient, list_connections
+from pipelines.xero.client import XeroClient, describe_resume, list_connections
 from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
 from pipelines.xero.reports import REPORT_NAMES, expand_names
 
@@ -257,9 +257,8 @@ def load_lock(dataset: str) -> str:
 def _status(tracker) -> str:
     if tracker.stopped:
         when = ""
-        if tracker.resume_after_seconds not in (None, float("inf")):
-            minutes = max(1, round(tracker.resume_after_seconds / 60))
-            when = f"; resume in about {minutes} min"
+        if tracker.resume_at is not None:
+            when = "; " + describe_resume(tracker.resume_at, tracker.resume_basis)
         return f"stopped: {tracker.stopped}{when}"
     if tracker.errors:
         return "failed: " + tracker.errors[0]

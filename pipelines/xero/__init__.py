@@ -200,7 +200,14 @@ def _changed_rows(
     cursor: dlt.sources.incremental = dlt.sources.incremental("UpdatedDateUTC"),  # noqa: B008
 ) -> Iterator[list[dict]]:
     # start_value is the saved cursor less the lag (the lookback); dlt drops rows before it
+    state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
+    saved = state.get("incremental", {}).get(c.cursor, {}).get("last_value")
     yield from reader.read(c, cursor.start_value)
+    if not reader.tracker.resource(c.name).done and c.strategy != settings.JOURNALS:
+        # stopped part-way (daily limit, an error): the rows read so far load, but pages are
+        # not in cursor order, so the cursor stays where it was and the next run reads the
+        # rest (the merge keeps re-read rows single)
+        state["incremental"][c.cursor]["last_value"] = saved
 
 
 def _all_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
@@ -278,8 +285,10 @@ class _Reader:
             if progress.rows == 0 and not _table_created(c.name):
                 yield materialize_schema_item()  # an empty table, so queries on it work
         except XeroDailyLimitError as exc:
-            self.tracker.stopped = "daily API limit reached"
-            self.tracker.resume_after_seconds = exc.retry_after_seconds
+            self.tracker.stop_for_day(exc)
+            if exc.reserve and not self.raise_errors:
+                progress.skipped = self.tracker.stopped  # a planned stop, not a failure
+                return
             self._failed(c, exc)
         except (XeroForbiddenError, XeroAuthError) as exc:
             if c.optional:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_sync_sandbox import (
+    CORE,
     SEED,
     assert_matches_truth,
     query,
@@ -15,7 +16,7 @@ from test_sync_sandbox import (
 )
 
 from pipelines.runner import sync
-from pipelines.xero import cadence
+from pipelines.xero import cadence, limiter
 from sandbox.model import Sandbox
 
 INCREMENTAL = ("invoices", "contacts")
@@ -102,3 +103,33 @@ def test_cadence_arithmetic():
     assert cadence.reads_per_day(24, 0) == 24
     assert cadence.reads_per_day(4, 1) == 4
     assert cadence.reads_per_day(24, 48) == 0.5
+
+
+@pytest.mark.slow
+def test_reserve_stops_one_tenant_cleanly_and_the_next_run_resumes(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    limited, other = sb.tenants
+    reserve, allowed = 100, 3  # the sandbox allows 5,000 a day
+    monkeypatch.setenv("XERO_DAY_LIMIT_RESERVE", str(reserve))
+    with served(monkeypatch, sb) as server:
+        server.limiter.spend_day(limited.tenant_id, 5000 - reserve - allowed)  # other work
+        server.log.reset()
+        result = sync(destination=destination, resources=list(CORE))
+        assert result.ok, result.errors  # a planned stop, not a failure
+        outcome = {t.tenant_id: t for t in result.tenants}
+        status = outcome[limited.tenant_id].status
+        assert status.startswith("stopped: daily API limit reserve reached"), status
+        assert "can resume after" in status and "next UTC midnight, an estimate" in status
+        assert "\n" not in status
+        assert tenant_requests(server, limited) == allowed  # not one call into the reserve
+        assert outcome[limited.tenant_id].rows > 0  # what it read before the stop is kept
+        assert outcome[other.tenant_id].status == "ok"
+        assert_matches_truth(destination, sb, CORE, [other])
+
+        # the next day (a new process): the stopped tenant picks up where it left off
+        server.limiter.reset()
+        monkeypatch.setattr(limiter, "_shared", {})
+        again = sync(destination=destination, resources=list(CORE))
+        assert again.ok, again.errors
+        assert [t.status for t in again.tenants] == ["ok", "ok"]
+        assert_matches_truth(destination, sb, CORE)

@@ -362,6 +362,7 @@ def test_daily_limit_stops_one_tenant_and_the_next_run_completes(monkeypatch, sb
         outcome = {t.tenant_id: t for t in result.tenants}
         assert outcome[other.tenant_id].status == "ok"
         assert outcome[limited.tenant_id].status.startswith("stopped: daily API limit")
+        assert "(Xero's Retry-After)" in outcome[limited.tenant_id].status
         assert outcome[limited.tenant_id].rows > 0  # what it read before the limit is kept
         server.limiter.reset()
         # the next day is a new process: its limiter has not seen yesterday's 429
