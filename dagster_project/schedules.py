@@ -4,9 +4,9 @@ The sync schedules fan out: one run request per tenant partition."""
 import dagster as dg
 
 from assets.partitions import TENANT_PARTITIONS
+from pipelines.plan import DEFAULT_RECONCILE_CRON, DEFAULT_SYNC_CRON
 
-DEFAULT_SYNC_CRON = "0 * * * *"  # hourly
-DEFAULT_RECONCILE_CRON = "0 3 * * 0"  # Sundays 03:00 UTC
+__all__ = ["DEFAULT_RECONCILE_CRON", "DEFAULT_SYNC_CRON", "build_schedules"]
 DEFAULT_FRESHNESS_CRON = "45 * * * *"
 
 

@@ -26,6 +26,7 @@ HANDLERS = {
     "api": "pipelines.cli.actions:api_command",
     "actions": "pipelines.cli.actions:actions_command",
     "action": "pipelines.cli.actions:action_command",
+    "plan": "pipelines.cli.plan:plan_command",
 }
 
 
@@ -57,6 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_destination(models)
     models.add_argument("--dataset", default="xero", help="raw schema to read (default: xero)")
     models.add_argument("--as-of", metavar="YYYY-MM-DD", help="aging date (default: today)")
+
+    plan = commands.add_parser(
+        "plan", help="projected Xero requests a day per organisation against the daily limit"
+    )
+    _add_destination(plan)
+    plan.add_argument("--dataset", default="xero", help="raw schema to count (default: xero)")
+    plan.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
+                      help="organisation name (exact) or tenant id; repeatable; default: all")
+    plan.add_argument("--sync-cron", metavar="CRON",
+                      help="incremental sync schedule (default: XERO_SYNC_CRON, else hourly)")
+    plan.add_argument("--reconcile-cron", metavar="CRON",
+                      help="full-refresh schedule (default: XERO_RECONCILE_CRON, else Sundays "
+                           "03:00 UTC)")
+    plan.add_argument("--report-cron", metavar="CRON",
+                      help="a sync of the report snapshots (--resource 'report_*') on this "
+                           "schedule (default: none)")
 
     sandbox = commands.add_parser("sandbox", help="the local Xero sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="subcommand", required=True)
