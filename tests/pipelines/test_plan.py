@@ -11,8 +11,9 @@ from test_sync_sandbox import SEED, served, tenant_requests
 
 from pipelines.cli import main
 from pipelines.cli.plan import plan_lines
+from pipelines.destination import parse_destination
 from pipelines.errors import ConfigurationError
-from pipelines.plan import Schedules, TenantRows, build_plan, runs_per_day
+from pipelines.plan import Schedules, TenantRows, build_plan, runs_per_day, warehouse_rows
 from pipelines.runner import sync
 from pipelines.xero import settings
 from sandbox.model import Sandbox
@@ -107,3 +108,35 @@ def test_plan_matches_what_syncs_of_a_known_warehouse_cost(monkeypatch, tmp_path
     assert planned["incremental syncs"] == incremental
     assert planned["full refresh / reconcile"] == full_refresh
     assert f"{tenant.name} ({tenant.tenant_id}), rows from the warehouse" in planned["text"]
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request, tmp_path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'w.duckdb'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_warehouse_rows_count_live_rows_per_tenant(warehouse):
+    target = parse_destination(warehouse)
+    assert warehouse_rows(target, "xero") == []  # nothing there yet
+    connection = target.connect()
+    cursor = connection.cursor()
+    for statement in (
+        "create schema xero",
+        "create table xero.invoices (tenant_id varchar, invoice_id varchar, _deleted_at timestamp)",
+        "insert into xero.invoices values ('a', '1', null), ('a', '2', null),"
+        " ('a', '3', current_timestamp), ('b', '4', null)",
+        "create table xero.organisations (tenant_id varchar, name varchar)",
+        "insert into xero.organisations values ('a', 'Alpha Ltd'), ('b', 'Beta Ltd')",
+        "create table xero.accounts (tenant_id varchar, account_id varchar)",
+        "insert into xero.accounts values ('b', 'x')",
+    ):
+        cursor.execute(statement)
+    connection.commit()
+    connection.close()
+    rows = warehouse_rows(target, "xero")
+    assert rows == [
+        TenantRows("a", "Alpha Ltd", {"invoices": 2, "organisations": 1}),
+        TenantRows("b", "Beta Ltd", {"accounts": 1, "invoices": 1, "organisations": 1}),
+    ]
