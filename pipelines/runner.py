@@ -219,13 +219,14 @@ def _sync_tenant(
                 tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
             )
             display.step("extracting")
-            _extract_and_normalize(pipeline, source, target)
+            changed = _extract_and_normalize(pipeline, source, target)
             with warehouse_lock(target, load_lock(dataset)):
-                display.step("loading")
-                _load(pipeline, target)
-                started = time.perf_counter()
-                _check_duplicates(pipeline, tracker)
-                result.check_seconds += time.perf_counter() - started
+                if changed:
+                    display.step("loading")
+                    _load(pipeline, target)
+                    started = time.perf_counter()
+                    _check_duplicates(pipeline, tracker)
+                    result.check_seconds += time.perf_counter() - started
                 if not ids:
                     display.step("finding deleted rows")
                     deleted = _reconcile(pipeline, tracker)
@@ -324,16 +325,29 @@ def _load_began(pipeline, load_id: str) -> bool:
     )
 
 
-def _extract_and_normalize(pipeline, source, target: Destination) -> None:
-    """Extract, then normalize, returning the memory of each before the next."""
+def _extract_and_normalize(pipeline, source, target: Destination) -> bool:
+    """Extract, then normalize, returning the memory of each before the next. False when the
+    extract found nothing to load (no rows, no change of state): its empty package is
+    dropped, and there is nothing to normalize or load."""
 
-    def steps():
+    def steps() -> bool:
         pipeline.extract(source, loader_file_format=loader_file_format(target))
         _release_memory()
+        if not _extracted_jobs(pipeline):
+            pipeline.abort_packages()
+            return False
         pipeline.normalize()
         _release_memory()
+        return True
 
-    run_step(target, "extract", steps)
+    return run_step(target, "extract", steps)
+
+
+def _extracted_jobs(pipeline) -> bool:
+    return any(
+        pipeline.get_load_package_info(load_id).jobs.get("new_jobs")
+        for load_id in pipeline.list_extracted_load_packages()
+    )
 
 
 def _load(pipeline, target: Destination) -> None:

@@ -52,6 +52,7 @@ from pipelines.xero.helpers import (
     root_columns,
 )
 from pipelines.xero.settings import Collection
+from pipelines.xero.unchanged import UnchangedRows
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def _collection_resource(
         return make(_reference_rows)(reader, c)
     if reader.full_refresh or c.cursor is None:
         return make(_all_rows)(reader, c)
-    return make(_changed_rows)(reader, c, _cursor(c, lookback))
+    return make(_changed_rows)(reader, c, lookback, _cursor(c, lookback))
 
 
 def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
@@ -196,14 +197,25 @@ def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
 def _changed_rows(
     reader: _Reader,
     c: Collection,
+    lookback: timedelta,
     # dlt finds the cursor argument by its default; `_cursor` gives each collection its own
     cursor: dlt.sources.incremental = dlt.sources.incremental("UpdatedDateUTC"),  # noqa: B008
 ) -> Iterator[list[dict]]:
     # start_value is the saved cursor less the lag (the lookback); dlt drops rows before it
     state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
     saved = state.get("incremental", {}).get(c.cursor, {}).get("last_value")
-    yield from reader.read(c, cursor.start_value)
-    if not reader.tracker.resource(c.name).done and c.strategy != settings.JOURNALS:
+    if c.strategy == settings.JOURNALS:  # append-only, `offset` exclusive: nothing comes twice
+        yield from reader.read(c, cursor.start_value)
+        return
+    unchanged = UnchangedRows(state, c.primary_key, c.cursor, lookback)
+    for rows in reader.read(c, cursor.start_value):
+        rows = unchanged.changed(rows) if isinstance(rows, list) else rows
+        if rows:
+            yield rows
+    progress = reader.tracker.resource(c.name)
+    reader.tracker.add(c.name, rows=-unchanged.dropped)  # count what loads
+    unchanged.save(complete=progress.done)
+    if not progress.done:
         # stopped part-way (daily limit, an error): the rows read so far load, but pages are
         # not in cursor order, so the cursor stays where it was and the next run reads the
         # rest (the merge keeps re-read rows single)

@@ -133,3 +133,32 @@ def test_reserve_stops_one_tenant_cleanly_and_the_next_run_resumes(monkeypatch, 
         assert again.ok, again.errors
         assert [t.status for t in again.tenants] == ["ok", "ok"]
         assert_matches_truth(destination, sb, CORE)
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_changed_loads_nothing(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    tenant = sb.tenants[0]
+    loads = "select count(*) from xero._dlt_loads"
+    with served(monkeypatch, sb):
+        assert sync(destination=destination, tenants=[tenant.tenant_id]).ok
+        [(loaded,)] = query(destination, loads)
+
+        again = sync(destination=destination, tenants=[tenant.tenant_id])
+        assert again.ok, again.errors
+        # the lookback's rows came back unchanged: no normalize, no load at all
+        assert query(destination, loads) == [(loaded,)]
+
+        contact = next(iter(tenant.collection("Contacts").records()))
+        tenant.update("Contacts", contact["ContactID"], {"Name": "Changed Name Ltd"})
+        changed = sync(destination=destination, tenants=[tenant.tenant_id])
+        assert changed.ok, changed.errors
+        assert changed.tables[(tenant.tenant_id, "contacts")].rows == 1
+        assert query(destination, loads) == [(loaded + 1,)]
+        [(name,)] = query(
+            destination,
+            "select name from xero.contacts where contact_id = %s",
+            contact["ContactID"],
+        )
+        assert name == "Changed Name Ltd"
+        assert_matches_truth(destination, sb, tenants=[tenant])
