@@ -15,6 +15,7 @@ import gc
 import hashlib
 import logging
 import shutil
+import sys
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -405,9 +406,8 @@ def _release_memory() -> None:
     does not add to the next."""
 
     gc.collect()
-    with suppress(ImportError, AttributeError):
-        import pyarrow  # only to release what dlt's parquet writer left in pyarrow's pool
-
+    pyarrow = sys.modules.get("pyarrow")  # loaded by dlt's parquet writer, if it wrote any
+    if pyarrow is not None:
         pyarrow.default_memory_pool().release_unused()
     with suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
