@@ -3,8 +3,10 @@ pipeline into one dataset.
 
 Per tenant: finish or abort a load package left by a crashed run, extract the collections,
 load them (parquet into DuckDB, csv into PostgreSQL), then mark rows that a complete read no
-longer saw as deleted (`_deleted_at`). A tenant that hits its daily API limit keeps what it
-loaded and stops; the other tenants go on.
+longer saw as deleted (`_deleted_at`). An extract with nothing to load (a run with nothing
+changed) skips normalize and load. A tenant that hits its daily API limit, or the reserve
+(`XERO_DAY_LIMIT_RESERVE`), keeps what it loaded and stops with a line saying when it can
+resume; the other tenants go on.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ through `dlt.sources.incremental`: its start value, less the lookback, goes to X
 If-Modified-Since (Journals: as `offset`). dlt keeps each cursor in the state of its resource
 and commits it with the load package that holds the rows, so a cursor never moves past rows
 that did not load; every tenant has its own resources (`resource_name`), so no two tenants
-share a cursor. How each collection is read is set in `settings.COLLECTIONS`.
+share a cursor. A collection stopped part-way keeps its cursor where it was. Rows read again
+exactly as loaded are left out (`unchanged.py`); reference data is read on its own cadence
+(`cadence.py`). How each collection is read is set in `settings.COLLECTIONS`.
 """
 
 from __future__ import annotations
