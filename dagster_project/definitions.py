@@ -23,7 +23,12 @@ from dagster_project.jobs import (
     build_jobs,
 )
 from dagster_project.resources import build_resources
-from dagster_project.schedules import DEFAULT_RECONCILE_CRON, DEFAULT_SYNC_CRON, build_schedules
+from dagster_project.schedules import (
+    DEFAULT_RECONCILE_CRON,
+    DEFAULT_REPORTS_CRON,
+    DEFAULT_SYNC_CRON,
+    build_schedules,
+)
 from dagster_project.sensors import (
     build_reporting_automation_sensor,
     build_tenants_sensor,
@@ -36,6 +41,7 @@ from pipelines.models import project_manifest
 def build_definitions(
     sync_cron: str = DEFAULT_SYNC_CRON,
     reconcile_cron: str = DEFAULT_RECONCILE_CRON,
+    reports_cron: str = DEFAULT_REPORTS_CRON,
     tables: list[XeroTable] | None = None,
 ) -> dg.Definitions:
     tables = xero_tables() if tables is None else tables
@@ -55,6 +61,7 @@ def build_definitions(
             XERO_FRESHNESS_JOB,
             sync_cron,
             reconcile_cron,
+            reports_cron,
         ),
         sensors=[
             build_tenants_sensor(XERO_SYNC_JOB),
@@ -72,4 +79,5 @@ def defs() -> dg.Definitions:
     return build_definitions(
         sync_cron=setting("XERO_SYNC_CRON") or DEFAULT_SYNC_CRON,
         reconcile_cron=setting("XERO_RECONCILE_CRON") or DEFAULT_RECONCILE_CRON,
+        reports_cron=setting("XERO_REPORTS_CRON") or DEFAULT_REPORTS_CRON,
     )

@@ -5,11 +5,10 @@ partition."""
 import dagster as dg
 
 from assets.partitions import TENANT_PARTITIONS
+from pipelines.plan import DEFAULT_RECONCILE_CRON, DEFAULT_REPORTS_CRON, DEFAULT_SYNC_CRON
 
-DEFAULT_SYNC_CRON = "0 * * * *"  # hourly
-DEFAULT_RECONCILE_CRON = "0 3 * * 0"  # Sundays 03:00 UTC
+__all__ = ["DEFAULT_RECONCILE_CRON", "DEFAULT_REPORTS_CRON", "DEFAULT_SYNC_CRON", "build_schedules"]
 DEFAULT_FRESHNESS_CRON = "45 * * * *"
-DEFAULT_REPORTS_CRON = "30 4 * * *"  # daily 04:30 UTC: a day's budget of report calls
 
 
 def tenant_fan_out(
@@ -40,11 +39,12 @@ def build_schedules(
     freshness_job: str,
     sync_cron: str,
     reconcile_cron: str,
+    reports_cron: str = DEFAULT_REPORTS_CRON,
 ) -> list[dg.ScheduleDefinition]:
     return [
         build_sync_schedule(sync_job, "xero_incremental_schedule", sync_cron),
         build_sync_schedule(full_refresh_job, "xero_reconcile_schedule", reconcile_cron),
-        build_sync_schedule(reports_job, "xero_reports_schedule", DEFAULT_REPORTS_CRON),
+        build_sync_schedule(reports_job, "xero_reports_schedule", reports_cron),
         dg.ScheduleDefinition(
             name="xero_freshness_schedule",
             job_name=freshness_job,

@@ -3,8 +3,10 @@ pipeline into one dataset.
 
 Per tenant: finish or abort a load package left by a crashed run, extract the collections,
 load them (parquet into DuckDB, csv into PostgreSQL), then mark rows that a complete read no
-longer saw as deleted (`_deleted_at`). A tenant that hits its daily API limit keeps what it
-loaded and stops; the other tenants go on.
+longer saw as deleted (`_deleted_at`). An extract with nothing to load (a run with nothing
+changed) skips normalize and load. A tenant that hits its daily API limit, or the reserve
+(`XERO_DAY_LIMIT_RESERVE`), keeps what it loaded and stops with a line saying when it can
+resume; the other tenants go on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import gc
 import hashlib
 import logging
 import shutil
+import sys
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -35,7 +38,7 @@ from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings, xero_source
 from pipelines.xero.auth import auth_from_env
-from pipelines.xero.client import XeroClient, list_connections
+from pipelines.xero.client import XeroClient, describe_resume, list_connections
 from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
 from pipelines.xero.reports import REPORT_NAMES, expand_names
 
@@ -219,13 +222,14 @@ def _sync_tenant(
                 tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
             )
             display.step("extracting")
-            _extract_and_normalize(pipeline, source, target)
+            changed = _extract_and_normalize(pipeline, source, target)
             with warehouse_lock(target, load_lock(dataset)):
-                display.step("loading")
-                _load(pipeline, target)
-                started = time.perf_counter()
-                _check_duplicates(pipeline, tracker)
-                result.check_seconds += time.perf_counter() - started
+                if changed:
+                    display.step("loading")
+                    _load(pipeline, target)
+                    started = time.perf_counter()
+                    _check_duplicates(pipeline, tracker)
+                    result.check_seconds += time.perf_counter() - started
                 if not ids:
                     display.step("finding deleted rows")
                     deleted = _reconcile(pipeline, tracker)
@@ -257,9 +261,8 @@ def load_lock(dataset: str) -> str:
 def _status(tracker) -> str:
     if tracker.stopped:
         when = ""
-        if tracker.resume_after_seconds not in (None, float("inf")):
-            minutes = max(1, round(tracker.resume_after_seconds / 60))
-            when = f"; resume in about {minutes} min"
+        if tracker.resume_at is not None:
+            when = "; " + describe_resume(tracker.resume_at, tracker.resume_basis)
         return f"stopped: {tracker.stopped}{when}"
     if tracker.errors:
         return "failed: " + tracker.errors[0]
@@ -325,16 +328,29 @@ def _load_began(pipeline, load_id: str) -> bool:
     )
 
 
-def _extract_and_normalize(pipeline, source, target: Destination) -> None:
-    """Extract, then normalize, returning the memory of each before the next."""
+def _extract_and_normalize(pipeline, source, target: Destination) -> bool:
+    """Extract, then normalize, returning the memory of each before the next. False when the
+    extract found nothing to load (no rows, no change of state): its empty package is
+    dropped, and there is nothing to normalize or load."""
 
-    def steps():
+    def steps() -> bool:
         pipeline.extract(source, loader_file_format=loader_file_format(target))
         _release_memory()
+        if not _extracted_jobs(pipeline):
+            pipeline.abort_packages()
+            return False
         pipeline.normalize()
         _release_memory()
+        return True
 
-    run_step(target, "extract", steps)
+    return run_step(target, "extract", steps)
+
+
+def _extracted_jobs(pipeline) -> bool:
+    return any(
+        pipeline.get_load_package_info(load_id).jobs.get("new_jobs")
+        for load_id in pipeline.list_extracted_load_packages()
+    )
 
 
 def _load(pipeline, target: Destination) -> None:
@@ -392,9 +408,8 @@ def _release_memory() -> None:
     does not add to the next."""
 
     gc.collect()
-    with suppress(ImportError, AttributeError):
-        import pyarrow  # only to release what dlt's parquet writer left in pyarrow's pool
-
+    pyarrow = sys.modules.get("pyarrow")  # loaded by dlt's parquet writer, if it wrote any
+    if pyarrow is not None:
         pyarrow.default_memory_pool().release_unused()
     with suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -121,11 +121,16 @@ class Limiter:
 
     def exhaust_day(self, tenant_id: str) -> None:
         """Use up the tenant's daily quota now (also when limits are switched off)."""
+        self.spend_day(tenant_id, self.config.per_day)
+
+    def spend_day(self, tenant_id: str, calls: int) -> None:
+        """Count `calls` more of the tenant's daily quota as used now (calls made by other
+        work), at most what is left."""
         now = self._clock()
         with self._lock:
             state = self._state(tenant_id)
             self._trim(now, state)
-            state.day.extend([now] * max(0, self.config.per_day - len(state.day)))
+            state.day.extend([now] * max(0, min(calls, self.config.per_day - len(state.day))))
 
     def reset(self) -> None:
         with self._lock:

@@ -27,6 +27,7 @@ HANDLERS = {
     "api": "pipelines.cli.actions:api_command",
     "actions": "pipelines.cli.actions:actions_command",
     "action": "pipelines.cli.actions:action_command",
+    "plan": "pipelines.cli.plan:plan_command",
 }
 
 
@@ -66,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--dataset", default="xero", help="raw schema (default: xero)")
     verify.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="only report snapshots up to this date (default: all)")
+
+    plan = commands.add_parser(
+        "plan", help="projected Xero requests a day per organisation against the daily limit"
+    )
+    _add_destination(plan)
+    plan.add_argument("--dataset", default="xero", help="raw schema to count (default: xero)")
+    plan.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
+                      help="organisation name (exact) or tenant id; repeatable; default: all")
+    plan.add_argument("--sync-cron", metavar="CRON",
+                      help="incremental sync schedule (default: XERO_SYNC_CRON, else hourly)")
+    plan.add_argument("--reconcile-cron", metavar="CRON",
+                      help="full-refresh schedule (default: XERO_RECONCILE_CRON, else Sundays "
+                           "03:00 UTC)")
+    plan.add_argument("--report-cron", metavar="CRON",
+                      help="report snapshots schedule (default: XERO_REPORTS_CRON, else daily "
+                           "04:30 UTC)")
 
     sandbox = commands.add_parser("sandbox", help="the local Xero sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="subcommand", required=True)

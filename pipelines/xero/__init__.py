@@ -13,7 +13,9 @@ through `dlt.sources.incremental`: its start value, less the lookback, goes to X
 If-Modified-Since (Journals: as `offset`). dlt keeps each cursor in the state of its resource
 and commits it with the load package that holds the rows, so a cursor never moves past rows
 that did not load; every tenant has its own resources (`resource_name`), so no two tenants
-share a cursor. How each collection is read is set in `settings.COLLECTIONS`.
+share a cursor. A collection stopped part-way keeps its cursor where it was. Rows read again
+exactly as loaded are left out (`unchanged.py`); reference data is read on its own cadence
+(`cadence.py`). How each collection is read is set in `settings.COLLECTIONS`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dlt.common.schema.utils import has_table_seen_data
 from dlt.extract import DltResource, materialize_schema_item
 
 from pipelines.errors import ConfigurationError
-from pipelines.xero import reports, settings
+from pipelines.xero import cadence, reports, settings
 from pipelines.xero.client import (
     XeroAuthError,
     XeroClient,
@@ -52,6 +54,7 @@ from pipelines.xero.helpers import (
     root_columns,
 )
 from pipelines.xero.settings import Collection
+from pipelines.xero.unchanged import UnchangedRows
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ def xero_source(
     api_url: str | None = None,
     identity_url: str | None = None,
     cursor_lookback_seconds: int | None = None,
+    reference_refresh_hours: float | None = None,
     ids: dict[str, list[str]] | None = None,
     client: XeroClient | None = None,
     tracker: SyncTracker | None = None,
@@ -82,6 +86,8 @@ def xero_source(
             else Xero's.
         cursor_lookback_seconds: how far before the saved cursor to read again; else
             `XERO_CURSOR_LOOKBACK_SECONDS`, else 300.
+        reference_refresh_hours: read reference data (no If-Modified-Since) again at most
+            this often; else `XERO_REFERENCE_REFRESH_HOURS`, else 24; 0: every run.
         ids: {"invoices": [...], ...}: fetch only these records (cursors untouched).
         client: a `XeroClient` for `tenant_id` to read through (credentials unused).
         tracker: a `SyncTracker` for `tenant_id`. With one, a collection that fails is recorded
@@ -90,15 +96,18 @@ def xero_source(
     """
     names = _selected(resources, ids)
     lookback = cursor_lookback(cursor_lookback_seconds)
+    refresh = cadence.refresh_hours(reference_refresh_hours)
     if tracker is not None and tenant_id is None:
         raise ConfigurationError("a tracker collects one tenant: pass its tenant_id too")
     if client is not None:
-        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker)]
+        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker, refresh)]
     else:
         auth = xero_auth(credentials, identity_url)
         tenants = [tenant_id] if tenant_id else connected_tenants(auth, api_url)
         readers = [
-            _Reader(XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker)
+            _Reader(
+                XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker, refresh
+            )
             for tenant in tenants
         ]
     return [
@@ -164,9 +173,11 @@ def _collection_resource(
     )
     if ids:
         return make(_rows_by_id)(reader, c, ids[c.name])
+    if c.reference:
+        return make(_reference_rows)(reader, c)
     if reader.full_refresh or c.cursor is None:
         return make(_all_rows)(reader, c)
-    return make(_changed_rows)(reader, c, _cursor(c, lookback))
+    return make(_changed_rows)(reader, c, lookback, _cursor(c, lookback))
 
 
 def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
@@ -188,15 +199,47 @@ def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:
 def _changed_rows(
     reader: _Reader,
     c: Collection,
+    lookback: timedelta,
     # dlt finds the cursor argument by its default; `_cursor` gives each collection its own
     cursor: dlt.sources.incremental = dlt.sources.incremental("UpdatedDateUTC"),  # noqa: B008
 ) -> Iterator[list[dict]]:
     # start_value is the saved cursor less the lag (the lookback); dlt drops rows before it
-    yield from reader.read(c, cursor.start_value)
+    state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
+    saved = state.get("incremental", {}).get(c.cursor, {}).get("last_value")
+    if c.strategy == settings.JOURNALS:  # append-only, `offset` exclusive: nothing comes twice
+        yield from reader.read(c, cursor.start_value)
+        return
+    unchanged = UnchangedRows(state, c.primary_key, c.cursor, lookback)
+    for rows in reader.read(c, cursor.start_value):
+        rows = unchanged.changed(rows) if isinstance(rows, list) else rows
+        if rows:
+            yield rows
+    progress = reader.tracker.resource(c.name)
+    reader.tracker.add(c.name, rows=-unchanged.dropped)  # count what loads
+    unchanged.save(complete=progress.done)
+    if not progress.done:
+        # stopped part-way (daily limit, an error): the rows read so far load, but pages are
+        # not in cursor order, so the cursor stays where it was and the next run reads the
+        # rest (the merge keeps re-read rows single)
+        state["incremental"][c.cursor]["last_value"] = saved
 
 
 def _all_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
     yield from reader.read(c, None)
+
+
+def _reference_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
+    """Reference data, read when its cadence says so (or on a full refresh); the time of a
+    complete read goes into the resource state, committed with its rows."""
+    state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
+    now = cadence.utc_now()
+    if not reader.full_refresh and not cadence.is_due(state, reader.reference_hours, now):
+        due = f"{cadence.next_read(state, reader.reference_hours):%Y-%m-%d %H:%M} UTC"
+        reader.tracker.resource(c.name).skipped = f"reference data, next read after {due}"
+        return
+    yield from reader.read(c, None)
+    if reader.tracker.resource(c.name).done:
+        state[cadence.READ_AT] = now.isoformat()
 
 
 def _rows_by_id(reader: _Reader, c: Collection, ids: list[str]) -> Iterator[list[dict]]:
@@ -210,9 +253,15 @@ class _Reader:
     once recorded."""
 
     def __init__(
-        self, client: XeroClient, tenant_id: str, full_refresh: bool, tracker: SyncTracker | None
+        self,
+        client: XeroClient,
+        tenant_id: str,
+        full_refresh: bool,
+        tracker: SyncTracker | None,
+        reference_hours: float = cadence.DEFAULT_REFRESH_HOURS,
     ):
         self.client = client
+        self.reference_hours = reference_hours
         self.tenant_id = tenant_id
         self.full_refresh = full_refresh
         self.raise_errors = tracker is None
@@ -250,8 +299,10 @@ class _Reader:
             if progress.rows == 0 and not _table_created(c.name):
                 yield materialize_schema_item()  # an empty table, so queries on it work
         except XeroDailyLimitError as exc:
-            self.tracker.stopped = "daily API limit reached"
-            self.tracker.resume_after_seconds = exc.retry_after_seconds
+            self.tracker.stop_for_day(exc)
+            if exc.reserve and not self.raise_errors:
+                progress.skipped = self.tracker.stopped  # a planned stop, not a failure
+                return
             self._failed(c, exc)
         except (XeroForbiddenError, XeroAuthError) as exc:
             if c.optional:

@@ -29,7 +29,7 @@ Exceptions (all one line, never holding a token):
           ├── XeroForbiddenError
           ├── XeroNotFoundError
           ├── XeroValidationError (.messages: one line per element of a rejected write)
-          ├── XeroDailyLimitError (.retry_after_seconds, .resume_at)
+          ├── XeroDailyLimitError (.retry_after_seconds, .resume_at, .resume_basis, .reserve)
           └── XeroServerError
 """
 
@@ -127,18 +127,36 @@ class XeroServerError(XeroError):
     """Xero kept failing (5xx, timeouts, broken connections, unreadable bodies)."""
 
 
-class XeroDailyLimitError(XeroError):
-    """The tenant's daily call quota is used up; it can resume after `retry_after_seconds`
-    (None when Xero did not say, or when the configured reserve was reached)."""
+RETRY_AFTER_BASIS = "Xero's Retry-After"
+MIDNIGHT_BASIS = "next UTC midnight, an estimate: Xero did not say"
 
-    def __init__(self, message: str, retry_after_seconds: float | None = None):
+
+class XeroDailyLimitError(XeroError):
+    """The tenant's daily call quota is used up, or only `XERO_DAY_LIMIT_RESERVE` calls of it
+    are left (`reserve` True). It can resume at `resume_at`: after Xero's Retry-After
+    (`retry_after_seconds`) when Xero said, else at the next UTC midnight, an estimate;
+    `resume_basis` says which."""
+
+    def __init__(
+        self, message: str, retry_after_seconds: float | None = None, reserve: bool = False
+    ):
         super().__init__(message, status_code=429)
         self.retry_after_seconds = retry_after_seconds
-        self.resume_at = (
-            datetime.now(UTC) + timedelta(seconds=retry_after_seconds)
-            if retry_after_seconds is not None and retry_after_seconds != float("inf")
-            else None
-        )
+        self.reserve = reserve
+        self.resume_at, self.resume_basis = resume_time(retry_after_seconds)
+
+
+def resume_time(retry_after_seconds: float | None) -> tuple[datetime, str]:
+    """When a tenant stopped for the day can call again, and on what that rests."""
+    now = datetime.now(UTC)
+    if retry_after_seconds is not None and retry_after_seconds != float("inf"):
+        return now + timedelta(seconds=retry_after_seconds), RETRY_AFTER_BASIS
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    return midnight, MIDNIGHT_BASIS
+
+
+def describe_resume(resume_at: datetime, basis: str) -> str:
+    return f"can resume after {resume_at:%Y-%m-%d %H:%M} UTC ({basis})"
 
 
 @dataclass(frozen=True)
@@ -281,14 +299,6 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _describe_wait(seconds: float | None) -> str:
-    if seconds is None or seconds == float("inf"):
-        return "when the daily quota resets"
-    resume = datetime.now(UTC) + timedelta(seconds=seconds)
-    hours, rest = divmod(int(round(seconds)), 3600)
-    return f"in {hours}h{rest // 60:02d}m (after {resume:%Y-%m-%d %H:%M} UTC)"
 
 
 def xero_message(response: httpx.Response) -> str:
@@ -552,9 +562,7 @@ class XeroClient:
                 waited += delay
                 time.sleep(delay)
 
-    def _check_throttle_budget(
-        self, method: str, url: str, since: float, wait: float
-    ) -> None:
+    def _check_throttle_budget(self, method: str, url: str, since: float, wait: float) -> None:
         """Give up when the next 429 wait would end past the call's rate-limit budget."""
         elapsed = time.monotonic() - since
         if elapsed + wait <= self.retry.max_throttle_wait:
@@ -690,18 +698,20 @@ class XeroClient:
         blocked_for = self._tenant_limiter.day_blocked_for()
         if blocked_for is not None:
             raise self._daily_error(None if blocked_for == float("inf") else blocked_for)
-        if self._tenant_limiter.reserve_reached():
+        if not self._tenant_limiter.take_day_call():
             reserve = self.limits.day_reserve
+            resume = describe_resume(*resume_time(None))
             raise XeroDailyLimitError(
-                f"stopped{self._for_tenant()} with {reserve} or fewer of today's Xero API calls "
-                f"left, kept in reserve by XERO_DAY_LIMIT_RESERVE"
+                f"stopped{self._for_tenant()} with {reserve} or fewer of today's "
+                f"{self.limits.day_limit} Xero API calls left, kept in reserve by "
+                f"XERO_DAY_LIMIT_RESERVE; {resume}",
+                reserve=True,
             )
 
     def _daily_error(self, retry_after: float | None) -> XeroDailyLimitError:
+        resume = describe_resume(*resume_time(retry_after))
         return XeroDailyLimitError(
-            f"Xero's daily API limit{self._for_tenant()} is used up; "
-            f"it can resume {_describe_wait(retry_after)}",
-            retry_after,
+            f"Xero's daily API limit{self._for_tenant()} is used up; {resume}", retry_after
         )
 
     def _for_tenant(self) -> str:
@@ -719,9 +729,7 @@ def _check_records(path: str, body: dict) -> None:
     envelopes = _envelopes_by_path()
     key = envelopes.get(base) or envelopes.get(base.rsplit("/", 1)[0])  # also GET {path}/{id}
     records = body.get(key) if key else None
-    if records is None or (
-        isinstance(records, list) and all(isinstance(r, dict) for r in records)
-    ):
+    if records is None or (isinstance(records, list) and all(isinstance(r, dict) for r in records)):
         return
     raise XeroError(
         f"Xero's answer to GET {path} holds {_kind(records)} under {key!r}, not a list of "

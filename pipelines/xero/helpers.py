@@ -208,11 +208,24 @@ class SyncTracker:
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None  # reason the tenant stopped early (daily limit, auth)
     resume_after_seconds: float | None = None
+    resume_at: datetime | None = None  # when a tenant stopped for the day can go on
+    resume_basis: str | None = None  # what `resume_at` rests on (Retry-After or an estimate)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def resource(self, name: str) -> ResourceProgress:
         with self.lock:
             return self.resources.setdefault(name, ResourceProgress())
+
+    def stop_for_day(self, exc) -> None:
+        """Stop the tenant on a `XeroDailyLimitError`: its quota is used up, or only the
+        reserve is left."""
+        self.stopped = (
+            "daily API limit reserve reached (XERO_DAY_LIMIT_RESERVE)"
+            if exc.reserve
+            else "daily API limit reached"
+        )
+        self.resume_after_seconds = exc.retry_after_seconds
+        self.resume_at, self.resume_basis = exc.resume_at, exc.resume_basis
 
     def add(self, name: str, rows: int = 0, requests: int = 0) -> None:
         progress = self.resource(name)

@@ -12,8 +12,9 @@ The pieces:
 - `AppLimiter`: the app-wide window shared by every client of the process (thread-safe).
 
 `RateLimits.from_env()` reads `XERO_RATE_LIMIT_TIME_SCALE` (a local sandbox running its clock
-N times faster shortens the minute to 60/N seconds) and `XERO_DAY_LIMIT_RESERVE` (calls of the
-daily quota left unused for other work, default 0) at call time; `env_number` reads any such
+N times faster shortens the minute to 60/N seconds), `XERO_DAY_LIMIT` (the daily quota per
+organisation: 5,000, or 1,000 on Xero's Starter tier) and `XERO_DAY_LIMIT_RESERVE` (calls of
+the daily quota left unused for other work, default 0) at call time; `env_number` reads any such
 numeric setting.
 
 Every wait goes through a `Clock`, so the arithmetic is testable without sleeping.
@@ -68,6 +69,7 @@ class RateLimits:
     max_in_flight: int = 5
     per_minute: int = 60
     app_per_minute: int = 10_000
+    day_limit: int = 5_000  # XERO_DAY_LIMIT: 1,000 on Xero's Starter tier
     day_reserve: int = 0
     time_scale: float = 1.0
 
@@ -79,12 +81,18 @@ class RateLimits:
     def from_env(cls, **overrides: object) -> RateLimits:
         values: dict[str, object] = {
             "time_scale": env_number("XERO_RATE_LIMIT_TIME_SCALE", float, 1.0),
+            "day_limit": env_number("XERO_DAY_LIMIT", int, cls.day_limit),
             "day_reserve": env_number("XERO_DAY_LIMIT_RESERVE", int, 0),
         }
         values.update(overrides)
         limits = cls(**values)  # type: ignore[arg-type]
         if limits.time_scale <= 0 or limits.max_in_flight < 1 or limits.per_minute < 1:
             raise ConfigurationError(f"invalid Xero rate limits: {limits}")
+        if not 0 <= limits.day_reserve < limits.day_limit:
+            raise ConfigurationError(
+                f"XERO_DAY_LIMIT_RESERVE ({limits.day_reserve}) must be 0 or more and below "
+                f"XERO_DAY_LIMIT ({limits.day_limit})"
+            )
         return limits
 
 
@@ -244,13 +252,17 @@ class TenantLimiter:
             self._day_remaining = None
             return None
 
-    def reserve_reached(self) -> bool:
-        """The last response left no more of the daily quota than `day_reserve` (if set)."""
+    def take_day_call(self) -> bool:
+        """Count one more call against what is left of the day, or refuse (False) when that
+        would cut into `day_reserve`. Between two responses the count goes down by the calls
+        let through, so concurrent calls cannot all pass on the same stale number."""
         with self._lock:
-            reserve = self.limits.day_reserve
-            return (
-                reserve > 0 and self._day_remaining is not None and self._day_remaining <= reserve
-            )
+            if self.limits.day_reserve <= 0 or self._day_remaining is None:
+                return True
+            if self._day_remaining <= self.limits.day_reserve:
+                return False
+            self._day_remaining -= 1
+            return True
 
 
 _shared: dict[tuple, object] = {}

@@ -308,8 +308,10 @@ class ReportReader:
             yield from self._snapshots(report)
             progress.done = True
         except XeroDailyLimitError as exc:
-            self.tracker.stopped = "daily API limit reached"
-            self.tracker.resume_after_seconds = exc.retry_after_seconds
+            self.tracker.stop_for_day(exc)
+            if exc.reserve:
+                progress.skipped = self.tracker.stopped  # a planned stop, not a failure
+                return
             progress.error = str(exc)
             self.tracker.errors.append(f"{report.name}: {exc}")
         except (XeroForbiddenError, XeroAuthError) as exc:

@@ -7,7 +7,8 @@ Strategies (see the Xero notes, incremental-sync classification):
 - JOURNALS: `offset` = last JournalNumber, 100 per call, append-only.
 - PAGED_CLIENT_FILTER: paged, no If-Modified-Since: every page is read, rows filtered on the
   cursor client-side (and every run sees every id, so hard deletes are found each run).
-- FULL_REFRESH: small reference data re-read each run.
+- FULL_REFRESH: small reference data, read whole, at most every XERO_REFERENCE_REFRESH_HOURS
+  (default 24; see `cadence.py`) and on every full refresh.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Collection:
     ids_param: str | None = None  # query parameter taking a CSV list of ids, if any
     where: bool = True  # the GET takes a `where` filter (targeted syncs OR their ids in it)
     by_id: bool = True  # GET {path}/{id} exists
+
+    @property
+    def reference(self) -> bool:
+        """Reference data: no If-Modified-Since, read whole on its cadence (`cadence.py`)."""
+        return self.strategy == FULL_REFRESH
 
 
 _ARCHIVED = (("includeArchived", "true"),)
@@ -91,7 +97,7 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection("linked_transactions", "LinkedTransactions", "/LinkedTransactions",
                "LinkedTransactionID", PAGED_CLIENT_FILTER, _UPDATED, hard_deletes=True,
                where=False),
-    # Reference data, re-read each run
+    # Reference data, no If-Modified-Since: re-read on its cadence
     Collection("branding_themes", "BrandingThemes", "/BrandingThemes", "BrandingThemeID",
                FULL_REFRESH, where=False),
     Collection("budgets", "Budgets", "/Budgets", "BudgetID", FULL_REFRESH, optional=True,

@@ -125,8 +125,7 @@ def test_bad_ipv6_destination_is_one_line():
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "error: bad destination: an IPv6 host needs its closing ], "
-        "e.g. postgresql://user@[::1]/db"
+        "error: bad destination: an IPv6 host needs its closing ], e.g. postgresql://user@[::1]/db"
     ]
 
 

@@ -139,11 +139,25 @@ def test_day_block_expires_after_retry_after():
 
 def test_day_reserve_stops_before_the_quota_runs_out():
     limiter = TenantLimiter(RateLimits(day_reserve=100), clock=FakeClock())
-    limiter.observe(min_remaining=59, day_remaining=101)
-    assert not limiter.reserve_reached()
+    assert limiter.take_day_call()  # nothing known yet
+    limiter.observe(min_remaining=59, day_remaining=102)
+    assert limiter.take_day_call() and limiter.take_day_call()  # 102 -> 101 -> 100
+    assert not limiter.take_day_call()  # the next call would cut into the reserve
     limiter.observe(min_remaining=58, day_remaining=100)
-    assert limiter.reserve_reached()
-    assert not TenantLimiter(RateLimits(), clock=FakeClock()).reserve_reached()
+    assert not limiter.take_day_call()
+    unreserved = TenantLimiter(RateLimits(), clock=FakeClock())
+    unreserved.observe(min_remaining=1, day_remaining=0)
+    assert unreserved.take_day_call()  # no reserve: Xero's own 429 decides
+
+
+def test_day_limit_and_reserve_are_read_and_checked(monkeypatch):
+    assert RateLimits.from_env().day_limit == 5000
+    monkeypatch.setenv("XERO_DAY_LIMIT", "1000")
+    monkeypatch.setenv("XERO_DAY_LIMIT_RESERVE", "100")
+    assert (RateLimits.from_env().day_limit, RateLimits.from_env().day_reserve) == (1000, 100)
+    monkeypatch.setenv("XERO_DAY_LIMIT_RESERVE", "1000")
+    with pytest.raises(ConfigurationError, match="below XERO_DAY_LIMIT"):
+        RateLimits.from_env()
 
 
 def test_if_modified_since_is_an_http_date_in_utc_whole_seconds():

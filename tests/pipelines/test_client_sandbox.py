@@ -179,6 +179,8 @@ def test_day_reserve_stops_before_the_quota_is_gone(auth, tenant, server, monkey
         with pytest.raises(XeroDailyLimitError, match="XERO_DAY_LIMIT_RESERVE") as raised:
             xero.get("/Currencies")
     assert raised.value.retry_after_seconds is None
+    assert raised.value.reserve
+    assert "next UTC midnight, an estimate" in str(raised.value)
     assert api_calls(server, tenant.tenant_id) == 3
 
 

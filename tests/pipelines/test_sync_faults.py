@@ -29,9 +29,11 @@ def sb() -> Sandbox:
 
 def cli(*argv: str, point: str | None = None, tenant: str = "") -> subprocess.CompletedProcess:
     """`xero-warehouse ARGV` in a new process, killed at `point` when given."""
-    command = [sys.executable, str(KILLER), point, tenant, "--"] if point else [
-        sys.executable, "-m", "pipelines.cli"
-    ]
+    command = (
+        [sys.executable, str(KILLER), point, tenant, "--"]
+        if point
+        else [sys.executable, "-m", "pipelines.cli"]
+    )
     return subprocess.run(
         [*command, *argv], capture_output=True, text=True, timeout=600, env=os.environ.copy()
     )
@@ -116,7 +118,8 @@ def test_a_database_cut_off_mid_load_gives_one_line_and_the_rerun_is_exact(
 def change_references(tenant, label: str, count: int = 25) -> dict[str, str]:
     """Give `count` invoices a new Reference; returns {invoice id: reference}."""
     invoices = [
-        r for r in tenant.collection("Invoices").records()
+        r
+        for r in tenant.collection("Invoices").records()
         if r["Status"] in ("DRAFT", "SUBMITTED", "AUTHORISED")
     ]
     changed = {}
@@ -131,8 +134,7 @@ def assert_references(destination: str, tenant, expected: dict[str, str]) -> Non
     loaded = dict(
         query(
             destination,
-            "select cast(invoice_id as varchar), reference from xero.invoices"
-            " where tenant_id = %s",
+            "select cast(invoice_id as varchar), reference from xero.invoices where tenant_id = %s",
             tenant.tenant_id,
         )
     )
@@ -149,9 +151,15 @@ def test_per_tenant_syncs_in_parallel_lose_no_update(monkeypatch, sb, postgres_u
         for round_ in range(3):
             processes = [
                 subprocess.Popen(
-                    [sys.executable, "-m", "pipelines.cli",
-                     *sync_args(postgres_url, "--tenant", tenant.tenant_id)],
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    [
+                        sys.executable,
+                        "-m",
+                        "pipelines.cli",
+                        *sync_args(postgres_url, "--tenant", tenant.tenant_id),
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
                 )
                 for tenant in sb.tenants
             ]
@@ -171,7 +179,9 @@ def test_a_second_sync_on_the_same_warehouse_waits_for_the_first(monkeypatch, sb
         processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "pipelines.cli", *sync_args(destination)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for _ in range(2)
         ]
