@@ -93,6 +93,14 @@ class ConfiguredWorkUnits(LoadScopeScheduling):
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core, plus one. The Dagster UI test holds its worker for
+    minutes spent mostly waiting on the daemon's 30-second ticks; the extra worker keeps the
+    cores busy meanwhile."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling | None:
     if config.getvalue("dist") != "loadscope":
         return None
