@@ -97,7 +97,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker per core, plus one. The Dagster UI test holds its worker for
     minutes spent mostly waiting on the daemon's 30-second ticks; the extra worker keeps the
     cores busy meanwhile."""
-    return len(os.sched_getaffinity(0)) + 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
 
 
 @pytest.hookimpl(optionalhook=True)
