@@ -19,8 +19,8 @@ POSTGRES_ADMIN_URL = "postgresql://postgres:@127.0.0.1:5432/test"
 
 # How the workers share the tests (--dist loadscope): a module is one unit of work, handed
 # whole to one worker, unless its path starts with a prefix below. "test": each test is a unit
-# of its own, for long modules whose tests each start their own sandbox and warehouse (both
-# workers take from them); "folder": the folder is one unit, for modules sharing
+# of its own, for long modules whose tests each start their own sandbox and warehouse (every
+# worker takes from them); "folder": the folder is one unit, for modules sharing
 # session-scoped fixtures (tests/sql: the sandbox synced into each engine once).
 WORK_UNITS = {
     "tests/pipelines/test_sync_faults.py": "test",
