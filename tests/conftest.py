@@ -1,8 +1,8 @@
 """Shared fixtures: an isolated environment per test and a throwaway PostgreSQL database.
 
 Tests run in parallel workers (pytest-xdist, see pyproject.toml), each module whole in one
-worker: anything a test writes lives under its own tmp_path, every PostgreSQL database has a
-unique name and every server binds a free port."""
+worker unless WORK_UNITS says otherwise: anything a test writes lives under its own tmp_path,
+every PostgreSQL database has a unique name and every server binds a free port."""
 
 from __future__ import annotations
 
@@ -11,10 +11,28 @@ import uuid
 
 import pytest
 from isolation import isolate_environment
+from xdist.scheduler import LoadScopeScheduling
 
 pytest_plugins = ["sandbox_fixtures"]
 
 POSTGRES_ADMIN_URL = "postgresql://postgres:@127.0.0.1:5432/test"
+
+# How the workers share the tests (--dist loadscope): a module is one unit of work, handed
+# whole to one worker, unless its path starts with a prefix below. "test": each test is a unit
+# of its own, for long modules whose tests each start their own sandbox and warehouse (every
+# worker takes from them); "folder": the folder is one unit, for modules sharing
+# session-scoped fixtures (tests/sql: the sandbox synced into each engine once); "module":
+# the module alone, for one inside such a folder that builds its own warehouses.
+WORK_UNITS = {
+    "tests/pipelines/test_sync_faults.py": "test",
+    "tests/pipelines/test_sync_sandbox.py": "test",
+    "tests/pipelines/test_xero_source.py": "test",
+    "tests/pipelines/test_auth_flows.py": "test",
+    "tests/pipelines/test_bad_homes.py": "test",
+    "tests/sql/test_statements.py": "module",
+    "tests/sql/test_aged_reports.py": "module",
+    "tests/sql/": "folder",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +83,32 @@ def postgres_url(postgres_server) -> str:
         )
         cursor.execute(f'drop database if exists "{name}"')
     admin.close()
+
+
+class ConfiguredWorkUnits(LoadScopeScheduling):
+    """xdist's loadscope scheduling, with the units of work of WORK_UNITS."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        for prefix, unit in WORK_UNITS.items():
+            if nodeid.startswith(prefix):
+                return nodeid if unit == "test" else prefix
+        return super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core, plus one. The Dagster UI test holds its worker for
+    minutes spent mostly waiting on the daemon's 30-second ticks; the extra worker keeps the
+    cores busy meanwhile."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling | None:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    return ConfiguredWorkUnits(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,6 +1,7 @@
 """Warehouses for the dbt project's tests: the sandbox's two organisations synced once per
 test session (and xdist worker) into DuckDB and into PostgreSQL, shared by the tests that
-only build models on them."""
+only build models on them; and those warehouses after one `dbt build` each (tests/sql runs
+whole in one worker, see WORK_UNITS in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from sql_harness import new_database, sync_sandbox
 class Synced:
     url: str
     sandbox: object
+
+
+@dataclass(frozen=True)
+class Built:
+    """A synced warehouse after `dbt build` (models, unit and data tests) as of today."""
+
+    url: str
+    sandbox: object
+    results: tuple  # the ModelResult of every model
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +72,26 @@ def module_postgres_url(postgres_server) -> Iterator[str]:
     """A new, empty PostgreSQL database shared by one test module."""
     with new_database(postgres_server) as url:
         yield url
+
+
+def _build(synced: Synced) -> Built:
+    from pipelines.models import run_models
+
+    return Built(synced.url, synced.sandbox, tuple(run_models(synced.url, command="build")))
+
+
+@pytest.fixture(scope="session")
+def built_duckdb(synced_duckdb) -> Built:
+    return _build(synced_duckdb)
+
+
+@pytest.fixture(scope="session")
+def built_postgres(synced_postgres) -> Built:
+    return _build(synced_postgres)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def built(request) -> Built:
+    """The synced sandbox warehouse with the whole project built and tested once per engine
+    and session: tests that rebuild models on it rebuild only those depending on as_of."""
+    return request.getfixturevalue(f"built_{request.param}")

@@ -16,6 +16,10 @@ from pipelines.models import run_models
 
 ground_truth = pytest.importorskip("sandbox.ground_truth")
 
+# tests/sql runs whole in one worker (WORK_UNITS in tests/conftest.py) and takes minutes: this
+# module is collected first, so a worker starts the folder at once
+pytestmark = pytest.mark.starts_first
+
 # the models that depend on the as-of date
 AS_OF_MODELS = ["int_invoices_rolled_back_to_as_of+"]
 AS_OF_DATES = [
@@ -34,14 +38,14 @@ SIDES = [
 
 
 @pytest.mark.slow
-def test_aging_matches_the_sandbox_ground_truth(synced):
-    run_models(synced.url)  # staging does not depend on the as-of date: built once
+def test_aging_matches_the_sandbox_ground_truth(built):
+    """Only the models depending on the as-of date are rebuilt: `built` built the rest."""
     compared = 0
     for as_of in AS_OF_DATES:
-        run_models(synced.url, as_of=as_of, select=AS_OF_MODELS)
+        run_models(built.url, as_of=as_of, select=AS_OF_MODELS)
         for model, aging, total in SIDES:
-            rows = read_table(synced.url, f"reporting.{model}")
-            for tenant in synced.sandbox.tenants:
+            rows = read_table(built.url, f"reporting.{model}")
+            for tenant in built.sandbox.tenants:
                 ours = {r["invoice_id"]: r for r in rows if r["tenant_id"] == tenant.tenant_id}
                 truth = {row.invoice_id: row for row in aging(tenant, as_of)}
                 _assert_same_aging(f"{model} {tenant.name} as of {as_of}", ours, truth)
@@ -91,15 +95,15 @@ def _bucket_totals(rows, bucket: str, amount: str) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_both_engines_give_identical_tables(synced_duckdb, synced_postgres):
+def test_both_engines_give_identical_tables(built_duckdb, built_postgres):
     tables = {}
-    for synced in (synced_duckdb, synced_postgres):
-        results = run_models(synced.url, as_of=SANDBOX_ANCHOR - timedelta(days=45))
-        tables[synced.url] = {
+    for built in (built_duckdb, built_postgres):
+        run_models(built.url, as_of=SANDBOX_ANCHOR - timedelta(days=45), select=AS_OF_MODELS)
+        tables[built.url] = {
             r.name: sorted(
-                map(_loaded_alike, read_table(synced.url, f"{r.schema}.{r.name}")), key=_sort_key
+                map(_loaded_alike, read_table(built.url, f"{r.schema}.{r.name}")), key=_sort_key
             )
-            for r in results
+            for r in built.results
         }
     duckdb_tables, postgres_tables = tables.values()
     assert len(duckdb_tables) == 57
