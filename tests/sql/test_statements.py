@@ -2,8 +2,8 @@
 30 June and 31 March) synced over HTTP with their report snapshots, across a financial-year
 boundary, the dbt project built, on DuckDB and PostgreSQL; then fct_trial_balance,
 rpt_profit_and_loss and rpt_balance_sheet held to the sandbox's own reports to the cent, and
-tie_out to have no broken line; a back-dated journal, a tampered journal line and a tenant
-without Journals on top of the same warehouse."""
+tie_out to have no broken line; a back-dated journal, a tampered journal line (which makes
+`verify` exit 1) and a tenant without Journals on top of the same warehouse."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from decimal import Decimal
 import pytest
 from sql_harness import read_table
 
+from pipelines.cli import main
 from pipelines.destination import parse_destination
 from pipelines.models import run_models
 from pipelines.runner import sync
+from pipelines.verify import tenants_without_journals
 from pipelines.xero.settings import RESOURCE_NAMES
 from sandbox import reports
 from sandbox.model import Sandbox
@@ -265,9 +267,16 @@ def test_a_back_dated_journal_changes_the_figures_and_still_ties(warehouse):
     assert after[0][0][0] == month_before[0] + Decimal("1234.56")
     rows = read_table(warehouse.url, "reporting.tie_out")
     assert [r for r in rows if r["status"] == "broken"] == []
+    assert run_verify(warehouse.url) == 0
 
 
-def test_a_tampered_line_breaks_and_a_tenant_without_journals_does_not(warehouse):
+def run_verify(url: str) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--destination", url])
+    return exited.value.code
+
+
+def test_a_tampered_line_breaks_and_a_tenant_without_journals_does_not(warehouse, capsys):
     tampered, starter = warehouse.sandbox.tenants
     sales = next(
         r
@@ -301,6 +310,10 @@ def test_a_tampered_line_breaks_and_a_tenant_without_journals_does_not(warehouse
         assert ("trial_balance", sales["account_id"]) in {
             (r["check_name"], r["subject_id"]) for r in broken
         }
+        assert run_verify(warehouse.url) == 1
+        out = capsys.readouterr().out
+        assert "  broken:\n" in out and out.rstrip().endswith("broken: BROKEN")
+        assert tenants_without_journals(parse_destination(warehouse.url)) == [starter.name]
         starter_rows = [r for r in rows if r["tenant_id"] == starter.tenant_id]
         assert {r["status"] for r in starter_rows} == {"tied", "explained"}
         assert {r["explanation"] for r in starter_rows if r["status"] == "explained"} == {
@@ -312,3 +325,4 @@ def test_a_tampered_line_breaks_and_a_tenant_without_journals_does_not(warehouse
         warehouse.build()
     rows = read_table(warehouse.url, "reporting.tie_out")
     assert [r for r in rows if r["status"] == "broken"] == []
+    assert run_verify(warehouse.url) == 0
