@@ -63,9 +63,11 @@ class Warehouse:
             connection.close()
 
 
-@pytest.fixture(
-    scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+# the quick subset keeps DuckDB; PostgreSQL runs in the full suite
+ENGINES = ["duckdb", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
 def warehouse(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"statements_{request.param}")
     if request.param == "duckdb":
