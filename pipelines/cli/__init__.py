@@ -55,34 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="apply pending webhook events as targeted syncs")
     sync.add_argument("--no-progress", action="store_true", help="no live progress display")
 
-    models = commands.add_parser("models", help="build the reporting tables from the raw data")
-    _add_destination(models)
-    models.add_argument("--dataset", default="xero", help="raw schema to read (default: xero)")
-    models.add_argument("--as-of", metavar="YYYY-MM-DD", help="aging date (default: today)")
-
-    verify = commands.add_parser(
-        "verify", help="compare the statements with Xero's reports; exit 1 on a broken line"
-    )
-    _add_destination(verify)
-    verify.add_argument("--dataset", default="xero", help="raw schema (default: xero)")
-    verify.add_argument("--as-of", metavar="YYYY-MM-DD",
-                        help="only report snapshots up to this date (default: all)")
-
-    plan = commands.add_parser(
-        "plan", help="projected Xero requests a day per organisation against the daily limit"
-    )
-    _add_destination(plan)
-    plan.add_argument("--dataset", default="xero", help="raw schema to count (default: xero)")
-    plan.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
-                      help="organisation name (exact) or tenant id; repeatable; default: all")
-    plan.add_argument("--sync-cron", metavar="CRON",
-                      help="incremental sync schedule (default: XERO_SYNC_CRON, else hourly)")
-    plan.add_argument("--reconcile-cron", metavar="CRON",
-                      help="full-refresh schedule (default: XERO_RECONCILE_CRON, else Sundays "
-                           "03:00 UTC)")
-    plan.add_argument("--report-cron", metavar="CRON",
-                      help="report snapshots schedule (default: XERO_REPORTS_CRON, else daily "
-                           "04:30 UTC)")
+    _add_warehouse_commands(commands)
 
     sandbox = commands.add_parser("sandbox", help="the local Xero sandbox")
     sandbox_commands = sandbox.add_subparsers(dest="subcommand", required=True)
@@ -131,6 +104,39 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks_serve.add_argument("--port", type=int, default=8701)
     _add_action_commands(commands)
     return parser
+
+
+def _add_warehouse_commands(commands) -> None:
+    """`models`, `verify` and `plan`: what is built from, checked in and planned for the
+    warehouse."""
+    models = commands.add_parser("models", help="build the reporting tables from the raw data")
+    _add_destination(models)
+    models.add_argument("--dataset", default="xero", help="raw schema to read (default: xero)")
+    models.add_argument("--as-of", metavar="YYYY-MM-DD", help="aging date (default: today)")
+
+    verify = commands.add_parser(
+        "verify", help="compare the statements with Xero's reports; exit 1 on a broken line"
+    )
+    _add_destination(verify)
+    verify.add_argument("--dataset", default="xero", help="raw schema (default: xero)")
+    verify.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="only report snapshots up to this date (default: all)")
+
+    plan = commands.add_parser(
+        "plan", help="projected Xero requests a day per organisation against the daily limit"
+    )
+    _add_destination(plan)
+    plan.add_argument("--dataset", default="xero", help="raw schema to count (default: xero)")
+    plan.add_argument("--tenant", action="append", metavar="NAME_OR_ID",
+                      help="organisation name (exact) or tenant id; repeatable; default: all")
+    plan.add_argument("--sync-cron", metavar="CRON",
+                      help="incremental sync schedule (default: XERO_SYNC_CRON, else hourly)")
+    plan.add_argument("--reconcile-cron", metavar="CRON",
+                      help="full-refresh schedule (default: XERO_RECONCILE_CRON, else Sundays "
+                           "03:00 UTC)")
+    plan.add_argument("--report-cron", metavar="CRON",
+                      help="report snapshots schedule (default: XERO_REPORTS_CRON, else daily "
+                           "04:30 UTC)")
 
 
 def _add_action_commands(commands) -> None:
