@@ -42,6 +42,12 @@ class Destination:
         return self.postgres.dsn(default_user=setting("USER") or "postgres")
 
     @property
+    def placeholder(self) -> str:
+        """The query parameter marker of this destination's DB-API driver (duckdb: `?`,
+        psycopg2: `%s`)."""
+        return "?" if self.kind == "duckdb" else "%s"
+
+    @property
     def display(self) -> str:
         """The URL with any password replaced, safe for logs and errors."""
         if self.kind == "duckdb":

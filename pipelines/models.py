@@ -116,7 +116,7 @@ def require_raw_data(target: Destination, dataset: str) -> None:
     try:
         with closing(target.connect()) as connection:
             cursor = connection.cursor()
-            placeholder = "?" if target.kind == "duckdb" else "%s"
+            placeholder = target.placeholder
             cursor.execute(
                 "select count(*) from information_schema.tables"
                 f" where table_schema = {placeholder}",

@@ -240,7 +240,7 @@ def warehouse_rows(target: Destination, dataset: str) -> list[TenantRows]:
 
 
 def _columns(cursor, target: Destination, dataset: str) -> dict[str, set[str]]:
-    marker = "?" if target.kind == "duckdb" else "%s"
+    marker = target.placeholder
     cursor.execute(
         "select table_name, column_name from information_schema.columns"
         f" where table_schema = {marker}",

@@ -86,7 +86,7 @@ def verify(target: Destination, as_of: date | None = None, dataset: str = "xero"
             )
         where, params = "", ()
         if as_of is not None:
-            where = " where period_end <= " + ("?" if target.kind == "duckdb" else "%s")
+            where = f" where period_end <= {target.placeholder}"
             params = (as_of,)
         cursor.execute(
             f"select {', '.join(COLUMNS)} from {TIE_OUT}{where}"
@@ -108,7 +108,7 @@ def _open(target: Destination):
 
 
 def _has_table(cursor, target: Destination, schema: str, table: str) -> bool:
-    placeholder = "?" if target.kind == "duckdb" else "%s"
+    placeholder = target.placeholder
     cursor.execute(
         "select count(*) from information_schema.tables"
         f" where table_schema = {placeholder} and table_name = {placeholder}",

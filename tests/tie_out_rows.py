@@ -25,7 +25,7 @@ BROKEN = ("t2", "trial_balance", None, date(2026, 10, 31), "a3", "400 Advertisin
 
 def write_warehouse(url: str, lines: list[tuple], journals_for: tuple[str, ...] = ()) -> None:
     target = parse_destination(url)
-    placeholders = ", ".join([target.kind == "duckdb" and "?" or "%s"] * 12)
+    placeholders = ", ".join([target.placeholder] * 12)
     with closing(target.connect()) as connection:
         cursor = connection.cursor()
         cursor.execute("create schema reporting")

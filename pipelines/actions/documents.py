@@ -198,7 +198,7 @@ class DocumentReader:
                 return []
             files = "has_attachments" if "has_attachments" in columns else "false"
             live = f" and {DELETED_AT} is null" if DELETED_AT in columns else ""
-            mark = "?" if self.target.kind == "duckdb" else "%s"
+            mark = self.target.placeholder
             cursor_sql.execute(
                 f"select {kind.key}, cast(_dlt_load_id as double), {files} "
                 f"from {self.dataset}.{kind.table} "

@@ -252,7 +252,7 @@ def mark_deleted(destination: str | None, dataset: str, tenant_id: str, ids: dic
 
     check_dataset(dataset)
     target = parse_destination(destination)
-    mark = "?" if target.kind == "duckdb" else "%s"
+    mark = target.placeholder
     marked = 0
     connection = target.connect()
     try:

@@ -92,7 +92,7 @@ def load_raw(url: str, given: dict, defaults: dict | None = None, dataset: str =
                 + ", ".join(f'"{c}" {types[c]}' for c in columns)
                 + ")"
             )
-            marker = "?" if destination.kind == "duckdb" else "%s"
+            marker = destination.placeholder
             cursor.executemany(
                 f'insert into "{dataset}"."{table}" values ({", ".join([marker] * len(columns))})',
                 [tuple(_value(row.get(c), declared[table][c]) for c in columns) for row in rows],
