@@ -10,6 +10,7 @@
 """
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from assets.models import AR_AGING_MODEL, model_asset_key
 from assets.partitions import TENANT_PARTITIONS
 from assets.resources import XeroWarehouseResource
 from pipelines.errors import ConfigurationError
-from pipelines.verify import TieOutLine, verify
+from pipelines.verify import STATUSES, TieOutLine, verify
 
 FRESH = "fresh"
 AR_AGING_TIES = "ar_aging_ties_to_open_invoices"
@@ -176,12 +177,11 @@ def build_tie_out_checks(models: set[str]) -> dg.AssetChecksDefinition:
     def xero_tie_out_checks(
         context: dg.AssetCheckExecutionContext, warehouse: XeroWarehouseResource
     ) -> Iterator[dg.AssetCheckResult]:
+        lines, missing = [], None
         try:
             lines = verify(warehouse.parsed, dataset=warehouse.dataset).lines
         except ConfigurationError as exc:  # no tie-out yet: nothing was compared
-            lines, missing = [], str(exc)
-        else:
-            missing = None
+            missing = str(exc)
         for check_key in context.selected_asset_check_keys:
             checks = STATEMENT_CHECKS[check_key.asset_key.path[-1]]
             judged = [line for line in lines if line.check_name in checks]
@@ -194,9 +194,8 @@ def tie_out_result(
     key: dg.AssetKey, lines: list[TieOutLine], missing: str | None = None
 ) -> dg.AssetCheckResult:
     """Fails (ERROR) on a broken line; warns when nothing was compared."""
-    counts = {status: 0 for status in ("tied", "explained", "broken")}
-    for line in lines:
-        counts[line.status] += 1
+    counts = Counter(line.status for line in lines)
+    counts = {status: counts[status] for status in STATUSES}
     broken = [line for line in lines if line.status == "broken"]
     if not lines:
         return dg.AssetCheckResult(
