@@ -5,6 +5,7 @@ the statements (tests/sql)."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date
 
 import pytest
@@ -52,7 +53,7 @@ def test_as_of_leaves_out_later_snapshots(destination, capsys):
     ] == ["tied"]
 
 
-def test_an_empty_or_missing_tie_out_is_one_error_line(tmp_path, capsys):
+def test_a_missing_warehouse_or_an_empty_or_missing_tie_out_is_one_error_line(tmp_path, capsys):
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     write_warehouse(url, [])
     assert run_verify(url) == 1
@@ -61,6 +62,14 @@ def test_an_empty_or_missing_tie_out_is_one_error_line(tmp_path, capsys):
 
     assert run_verify(f"duckdb:///{tmp_path / 'none.duckdb'}") == 1
     assert capsys.readouterr().err.startswith("error: no warehouse at")
+
+    synced_only = f"duckdb:///{tmp_path / 'synced.duckdb'}"
+    with closing(parse_destination(synced_only).connect()) as connection:
+        connection.execute("create schema xero")
+        connection.execute("create table xero.organisations (tenant_id text, name text)")
+    assert run_verify(synced_only) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no reporting.tie_out in") and err.count("\n") == 1
 
 
 def test_organisations_without_journals_are_named(tmp_path):
