@@ -179,7 +179,7 @@ def dump_pages(env: dict, sb, folder: Path) -> None:
         auth = auth_from_env()
         for tenant in sb.tenants:
             client = XeroClient(auth, tenant.tenant_id)
-            source = xero_source(tenant.tenant_id, full_refresh=True, client=client)
+            source = xero_source(full_refresh=True, clients=[client])
             for resource in source.resources.values():
                 with open(folder / f"{resource.table_name}.pickle", "ab") as handle:
                     for page in resource:

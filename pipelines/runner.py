@@ -1,12 +1,17 @@
-"""`xero-warehouse sync`: every connected tenant (or the chosen ones) through its own dlt
-pipeline into one dataset.
+"""`xero-warehouse sync`: every connected tenant (or the chosen ones) into one dataset, the
+tenants of a group together through one dlt pipeline.
 
-Per tenant: finish or abort a load package left by a crashed run, extract the collections,
-load them (parquet into DuckDB, csv into PostgreSQL), then mark rows that a complete read no
-longer saw as deleted (`_deleted_at`). An extract with nothing to load (a run with nothing
-changed) skips normalize and load. A tenant that hits its daily API limit, or the reserve
-(`XERO_DAY_LIMIT_RESERVE`), keeps what it loaded and stops with a line saying when it can
-resume; the other tenants go on.
+Tenants are spread over `XERO_TENANT_GROUPS` pipelines (default 1) by a stable hash of their
+id; a group's pipeline keeps the cursors of its tenants, each in the state of the tenant's own
+resources. Per group, in one run: finish or abort a load package left by a crashed run,
+extract the tenants' collections concurrently (each tenant within its own rate limits), load
+them (parquet into DuckDB, csv into PostgreSQL), then mark rows that a complete read no longer
+saw as deleted (`_deleted_at`). dlt's fixed costs are paid once per group, not per tenant. An
+extract with nothing to load (a run with nothing changed) skips normalize and load. A tenant
+that fails, hits its daily API limit, or the reserve (`XERO_DAY_LIMIT_RESERVE`), keeps its
+cursors where its rows are and stops with a line saying why (and when it can resume); the
+other tenants go on. Two runs on one group wait for each other; on different groups they run
+in parallel, and only their loads into one dataset take turns.
 """
 
 from __future__ import annotations
@@ -40,11 +45,15 @@ from pipelines.xero import settings, xero_source
 from pipelines.xero.auth import auth_from_env
 from pipelines.xero.client import XeroClient, describe_resume, list_connections
 from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
+from pipelines.xero.limiter import env_number
 from pipelines.xero.reports import REPORT_NAMES, expand_names
 
 logger = logging.getLogger(__name__)
 
 RECONCILE_BATCH = 500
+DEFAULT_TENANT_GROUPS = 1
+IN_FLIGHT_PER_TENANT = 5  # Xero's concurrent calls per tenant
+MAX_EXTRACT_WORKERS = 40  # dlt extract threads for a group, however many tenants it has
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,10 @@ class SyncResult:
         return sum(t.rows for t in self.tables.values())
 
 
-def pipeline_name(tenant_id: str) -> str:
-    return "xero_" + tenant_id.replace("-", "_")
+def pipeline_name(group: int) -> str:
+    """The dlt pipeline of a tenant group; its state holds the cursors of the group's tenants
+    (each tenant's resources are its own, see `resource_name`)."""
+    return f"xero_group_{group}"
 
 
 def pipelines_dir(destination: Destination, dataset: str) -> Path:
@@ -142,6 +153,36 @@ def select_tenants(connections: list[dict], wanted: list[str] | None) -> list[di
 # --- the sync ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SyncJob:
+    """What one `sync` call asked for, handed to each group's run."""
+
+    target: Destination
+    dataset: str
+    resources: list[str] | None
+    full_refresh: bool
+    ids: dict[str, list[str]] | None
+    display: PlainProgress
+
+
+@dataclass
+class TenantRun:
+    """One tenant within a group's run: its own client (its own rate limits) and tracker."""
+
+    connection: dict
+    client: XeroClient
+    tracker: SyncTracker
+    deleted: int = 0  # rows newly marked `_deleted_at`
+
+    @property
+    def tenant_id(self) -> str:
+        return self.connection["tenantId"]
+
+    @property
+    def name(self) -> str:
+        return self.connection.get("tenantName") or self.tenant_id
+
+
 def sync(
     destination: str | None = None,
     dataset: str = "xero",
@@ -168,20 +209,39 @@ def sync(
     resources = check_resources(resources)
     _check_dataset(dataset)
     _check_reachable(target)
+    groups = tenant_group_count()
     auth = auth or auth_from_env()
-    connections = list_connections(auth)
-    chosen = select_tenants(connections, tenants)
-    display = display or PlainProgress()
+    chosen = select_tenants(list_connections(auth), tenants)
+    job = SyncJob(target, dataset, resources, full_refresh, ids, display or PlainProgress())
     result = SyncResult()
     try:
-        for connection in chosen:
-            outcome = _sync_tenant(
-                target, dataset, connection, auth, resources, full_refresh, ids, display, result
-            )
-            result.tenants.append(outcome)
+        for group, connections in _by_group(chosen, groups).items():
+            result.tenants.extend(_sync_group(job, group, connections, auth, result))
     finally:
-        display.close()
+        job.display.close()
     return result
+
+
+def tenant_group_count() -> int:
+    """`XERO_TENANT_GROUPS`: how many dlt pipelines the tenants are spread over (default 1)."""
+    groups = env_number("XERO_TENANT_GROUPS", int, DEFAULT_TENANT_GROUPS)
+    if groups < 1:
+        raise ConfigurationError(f"XERO_TENANT_GROUPS must be 1 or more, got {groups}")
+    return int(groups)
+
+
+def tenant_group(tenant_id: str, groups: int | None = None) -> int:
+    """The group whose pipeline holds the tenant's cursors: a stable hash of the tenant id, so
+    a tenant always loads through the same pipeline, whichever tenants share its run."""
+    groups = groups or tenant_group_count()
+    return int(hashlib.sha256(tenant_id.encode()).hexdigest(), 16) % groups
+
+
+def _by_group(connections: list[dict], groups: int) -> dict[int, list[dict]]:
+    by_group: dict[int, list[dict]] = {}
+    for connection in connections:
+        by_group.setdefault(tenant_group(connection["tenantId"], groups), []).append(connection)
+    return dict(sorted(by_group.items()))
 
 
 def _check_dataset(dataset: str) -> None:
@@ -201,54 +261,71 @@ def _check_reachable(target: Destination) -> None:
     connection.close()
 
 
-def _sync_tenant(
-    target, dataset, connection, auth, resources, full_refresh, ids, display, result
-) -> TenantOutcome:
-    tenant_id = connection["tenantId"]
-    name = connection.get("tenantName") or tenant_id
-    display.tenant_started(name, tenant_id)
-    tracker = SyncTracker(tenant_id)
-    client = XeroClient(auth, tenant_id)
-    display.watch(lambda: _snapshot(tracker, client))
-    deleted = 0
+def _sync_group(
+    job: SyncJob, group: int, connections: list[dict], auth, result: SyncResult
+) -> list[TenantOutcome]:
+    """The group's tenants through its pipeline in one run: one extract (the tenants read
+    concurrently), one normalize, one load. A failure of the run is every tenant's."""
+    runs = []
+    for connection in connections:
+        run = TenantRun(connection, XeroClient(auth, connection["tenantId"]), None)
+        run.tracker = SyncTracker(run.tenant_id)
+        job.display.tenant_started(run.name, run.tenant_id)
+        runs.append(run)
+    job.display.watch(lambda: _snapshot(runs))
     try:
-        # one process at a time per tenant pipeline, on every machine
-        with warehouse_lock(target, f"sync {dataset} {tenant_id}"):
-            pipeline = _pipeline(target, dataset, tenant_id)
-            with warehouse_lock(target, load_lock(dataset)):
-                finish_pending(pipeline, target, display)
-                run_step(target, "sync", pipeline.sync_destination)
-            source = xero_source(
-                tenant_id, resources, full_refresh, ids=ids, client=client, tracker=tracker
-            )
-            display.step("extracting")
-            changed = _extract_and_normalize(pipeline, source, target)
-            with warehouse_lock(target, load_lock(dataset)):
-                if changed:
-                    display.step("loading")
-                    _load(pipeline, target)
-                    started = time.perf_counter()
-                    _check_duplicates(pipeline, tracker)
-                    result.check_seconds += time.perf_counter() - started
-                if not ids:
-                    display.step("finding deleted rows")
-                    deleted = _reconcile(pipeline, tracker)
-            _prune_loaded_packages(pipeline)
+        # one process at a time per group pipeline, on every machine
+        with warehouse_lock(job.target, f"sync {job.dataset} {pipeline_name(group)}"):
+            _run_pipeline(job, _pipeline(job.target, job.dataset, group), runs, result)
     except XeroWarehouseError as exc:
-        tracker.errors.append(str(exc))
+        for run in runs:
+            run.tracker.errors.append(str(exc))
     finally:
-        client.close()
-    requests = client.stats.requests
+        for run in runs:
+            run.client.close()
+    return [_tenant_outcome(job, run, result) for run in runs]
+
+
+def _run_pipeline(job: SyncJob, pipeline, runs: list[TenantRun], result: SyncResult) -> None:
+    target = job.target
+    with warehouse_lock(target, load_lock(job.dataset)):
+        finish_pending(pipeline, target, job.display)
+        run_step(target, "sync", pipeline.sync_destination)
+    source = xero_source(
+        resources=job.resources,
+        full_refresh=job.full_refresh,
+        ids=job.ids,
+        clients=[run.client for run in runs],
+        trackers={run.tenant_id: run.tracker for run in runs},
+    )
+    job.display.step("extracting")
+    changed = _extract_and_normalize(pipeline, source, target, len(runs))
+    with warehouse_lock(target, load_lock(job.dataset)):
+        if changed:
+            job.display.step("loading")
+            _load(pipeline, target)
+            started = time.perf_counter()
+            _check_duplicates(pipeline, runs)
+            result.check_seconds += time.perf_counter() - started
+        if not job.ids:
+            job.display.step("finding deleted rows")
+            for run in runs:
+                run.deleted = _reconcile(pipeline, run.tracker)
+    _prune_loaded_packages(pipeline)
+
+
+def _tenant_outcome(job: SyncJob, run: TenantRun, result: SyncResult) -> TenantOutcome:
+    tracker = run.tracker
+    requests = run.client.stats.requests
     result.requests += requests
     for resource, progress in tracker.resources.items():
-        result.tables[(tenant_id, resource)] = TableStats(progress.rows, progress.requests)
-    for error in tracker.errors:
-        result.errors.append(f"{name}: {error}")
+        result.tables[(run.tenant_id, resource)] = TableStats(progress.rows, progress.requests)
+    result.errors.extend(f"{run.name}: {error}" for error in tracker.errors)
     status = _status(tracker)
     rows = sum(p.rows for p in tracker.resources.values())
-    display.tenant_finished(name, rows, requests, status)
+    job.display.tenant_finished(run.name, rows, requests, status)
     return TenantOutcome(
-        tenant_id, name, rows, requests, status, tracker.resume_after_seconds, deleted
+        run.tenant_id, run.name, rows, requests, status, tracker.resume_after_seconds, run.deleted
     )
 
 
@@ -269,20 +346,41 @@ def _status(tracker) -> str:
     return "ok"
 
 
-def _snapshot(tracker, client) -> list[tuple]:
-    stats = client.stats
-    with tracker.lock:
-        resources = sorted(tracker.resources.items())
-    rows = []
-    for name, p in resources:
-        status = p.error and "error" or p.skipped and "skipped" or ("done" if p.done else "...")
-        rows.append((name, p.rows, p.requests, status, stats.min_remaining, stats.day_remaining))
-    return rows
+def _snapshot(runs: list[TenantRun]) -> list[tuple]:
+    """Per resource over the group's tenants: rows, requests, status, and the least rate-limit
+    headroom any tenant has left."""
+    totals: dict[str, list] = {}
+    for run in runs:
+        stats = run.client.stats
+        with run.tracker.lock:
+            resources = list(run.tracker.resources.items())
+        for name, p in resources:
+            row = totals.setdefault(name, [name, 0, 0, [], None, None])
+            row[1] += p.rows
+            row[2] += p.requests
+            row[3].append(p.error and "error" or p.skipped and "skipped" or p.done and "done")
+            row[4] = _least(row[4], stats.min_remaining)
+            row[5] = _least(row[5], stats.day_remaining)
+    return [
+        (n, rows, req, _group_status(s), m, d) for n, rows, req, s, m, d in sorted(totals.values())
+    ]
 
 
-def _pipeline(target: Destination, dataset: str, tenant_id: str):
+def _group_status(statuses: list) -> str:
+    if "error" in statuses:
+        return "error"
+    if all(status == "skipped" for status in statuses):
+        return "skipped"
+    return "done" if all(statuses) else "..."
+
+
+def _least(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _pipeline(target: Destination, dataset: str, group: int):
     return dlt.pipeline(
-        pipeline_name=pipeline_name(tenant_id),
+        pipeline_name=pipeline_name(group),
         pipelines_dir=str(pipelines_dir(target, dataset)),
         destination=target.dlt_destination(),
         dataset_name=dataset,
@@ -328,13 +426,19 @@ def _load_began(pipeline, load_id: str) -> bool:
     )
 
 
-def _extract_and_normalize(pipeline, source, target: Destination) -> bool:
+def _extract_and_normalize(pipeline, source, target: Destination, tenants: int) -> bool:
     """Extract, then normalize, returning the memory of each before the next. False when the
     extract found nothing to load (no rows, no change of state): its empty package is
     dropped, and there is nothing to normalize or load."""
+    workers = min(MAX_EXTRACT_WORKERS, IN_FLIGHT_PER_TENANT * tenants)
 
     def steps() -> bool:
-        pipeline.extract(source, loader_file_format=loader_file_format(target))
+        pipeline.extract(
+            source,
+            loader_file_format=loader_file_format(target),
+            workers=workers,
+            max_parallel_items=2 * workers,
+        )
         _release_memory()
         if not _extracted_jobs(pipeline):
             pipeline.abort_packages()
@@ -468,28 +572,31 @@ def _reconcile(pipeline, tracker) -> int:
     return marked
 
 
-def _check_duplicates(pipeline, tracker) -> None:
-    """Fail the run, naming the table, if a table this run loaded holds a (tenant_id, key)
-    twice: a duplicate must never pass silently. Only the tenant's rows are scanned. The key
-    is the one the source declared, read from the pipeline's schema."""
-    loaded = [name for name, progress in tracker.resources.items() if progress.rows]
+def _check_duplicates(pipeline, runs: list[TenantRun]) -> None:
+    """Fail a tenant, naming the table, if a table this run loaded holds one of its
+    (tenant_id, key) twice: a duplicate must never pass silently. One query per table over
+    the group's tenants; the key is the one the source declared, read from the schema."""
+    by_id = {run.tenant_id: run for run in runs}
+    loaded = {name for run in runs for name, p in run.tracker.resources.items() if p.rows}
     tables = pipeline.default_schema.tables
     with pipeline.sql_client() as sql:
-        for name in loaded:
+        for name in sorted(loaded):
             if name not in tables or not _table_exists(sql, name):
                 continue
-            tenant = sql.escape_column_name(TENANT_ID)
-            keys = get_columns_names_with_prop(tables[name], "primary_key") or [TENANT_ID]
+            keys = get_columns_names_with_prop(tables[name], "primary_key")
+            keys = [TENANT_ID] + [key for key in keys if key != TENANT_ID]
             key_list = ", ".join(sql.escape_column_name(k) for k in keys)
+            tenant = sql.escape_column_name(TENANT_ID)
+            marks = ", ".join(["%s"] * len(by_id))
             rows = sql.execute_sql(
-                f"select count(*) from (select {key_list} from"
-                f" {sql.make_qualified_table_name(name)} where {tenant} = %s"
-                f" group by {key_list} having count(*) > 1) as twice",
-                tracker.tenant_id,
+                f"select {tenant}, count(*) from (select {key_list} from"
+                f" {sql.make_qualified_table_name(name)} where {tenant} in ({marks})"
+                f" group by {key_list} having count(*) > 1) as twice group by {tenant}",
+                *by_id,
             )
-            if rows and rows[0][0]:
-                raise XeroWarehouseError(
-                    f"{name}: {rows[0][0]} keys loaded twice for tenant {tracker.tenant_id};"
+            for tenant_id, twice in rows or []:
+                by_id[tenant_id].tracker.errors.append(
+                    f"{name}: {twice} keys loaded twice for tenant {tenant_id};"
                     f" run `xero-warehouse sync --full-refresh --resource {name}`"
                 )
 

@@ -23,11 +23,17 @@ class LiveProgress(PlainProgress):
         self._title = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._running: list[str] = []
 
     def tenant_started(self, name: str, tenant_id: str) -> None:
+        """One live table per group of tenants synced together."""
         from rich.live import Live  # rich only on a terminal
 
-        self._title = f"{name} ({tenant_id})"
+        self._running.append(f"{name} ({tenant_id})")
+        count = len(self._running)
+        self._title = self._running[0] if count == 1 else f"{count} organisations"
+        if self._live is not None:
+            return
         self._live = Live(self._render(), console=self.console, refresh_per_second=4)
         self._live.start()
         self._stop.clear()
@@ -56,6 +62,9 @@ class LiveProgress(PlainProgress):
         return table
 
     def tenant_finished(self, name: str, rows: int, requests: int, status: str) -> None:
+        self._running.pop()
+        if self._running:
+            return
         self._stop.set()
         if self._thread:
             self._thread.join()

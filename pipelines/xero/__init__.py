@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from itertools import zip_longest
 
 import dlt
 import httpx
@@ -72,8 +73,8 @@ def xero_source(
     cursor_lookback_seconds: int | None = None,
     reference_refresh_hours: float | None = None,
     ids: dict[str, list[str]] | None = None,
-    client: XeroClient | None = None,
-    tracker: SyncTracker | None = None,
+    clients: list[XeroClient] | None = None,
+    trackers: dict[str, SyncTracker] | None = None,
 ) -> list[DltResource]:
     """The Xero collections of one tenant, or of every tenant the credentials reach.
 
@@ -89,32 +90,28 @@ def xero_source(
         reference_refresh_hours: read reference data (no If-Modified-Since) again at most
             this often; else `XERO_REFERENCE_REFRESH_HOURS`, else 24; 0: every run.
         ids: {"invoices": [...], ...}: fetch only these records (cursors untouched).
-        client: a `XeroClient` for `tenant_id` to read through (credentials unused).
-        tracker: a `SyncTracker` for `tenant_id`. With one, a collection that fails is recorded
+        clients: one `XeroClient` per tenant to read through (credentials and tenant_id unused).
+        trackers: a `SyncTracker` per tenant id. With one, a collection that fails is recorded
             on it and the others go on (the caller reports); without, the error fails the
             extract, as in any dlt source.
+
+    The tenants' collections are read concurrently (`parallelized`), listed collection by
+    collection so that dlt's round robin takes turns between tenants.
     """
     names = _selected(resources, ids)
     lookback = cursor_lookback(cursor_lookback_seconds)
     refresh = cadence.refresh_hours(reference_refresh_hours)
-    if tracker is not None and tenant_id is None:
-        raise ConfigurationError("a tracker collects one tenant: pass its tenant_id too")
-    if client is not None:
-        readers = [_Reader(client, tenant_id or client.tenant_id, full_refresh, tracker, refresh)]
-    else:
+    trackers = trackers or {}
+    if clients is None:
         auth = xero_auth(credentials, identity_url)
         tenants = [tenant_id] if tenant_id else connected_tenants(auth, api_url)
-        readers = [
-            _Reader(
-                XeroClient(auth, tenant, api_url=api_url), tenant, full_refresh, tracker, refresh
-            )
-            for tenant in tenants
-        ]
-    return [
-        resource
-        for reader in readers
-        for resource in tenant_resources(reader, names, lookback, ids)
+        clients = [XeroClient(auth, tenant, api_url=api_url) for tenant in tenants]
+    readers = [
+        _Reader(client, client.tenant_id, full_refresh, trackers.get(client.tenant_id), refresh)
+        for client in clients
     ]
+    per_tenant = [tenant_resources(reader, names, lookback, ids) for reader in readers]
+    return [resource for turn in zip_longest(*per_tenant) for resource in turn if resource]
 
 
 def _selected(resources: list[str] | None, ids: dict[str, list[str]] | None) -> list[str]:
@@ -170,6 +167,7 @@ def _collection_resource(
         primary_key=primary_key,
         columns=root_columns(c.envelope, c.cursor, c.primary_key),
         nested_hints=nested_hints(c.envelope),
+        parallelized=True,
     )
     if ids:
         return make(_rows_by_id)(reader, c, ids[c.name])

@@ -3,7 +3,7 @@ cleanup, no flush) at a named moment of the sync. Test-only.
 
     python sync_killed_at.py POINT TENANT_ID -- sync --destination ...
 
-POINT (for the pipeline of TENANT_ID only; other tenants sync normally):
+POINT (for the pipeline of TENANT_ID's group only; other groups sync normally):
 - extract: after the tenant's 5th API request
 - normalize: when normalize starts
 - initialized: after the loader applied the schema and emptied the staging tables, before any
@@ -30,7 +30,9 @@ def die() -> None:
 
 
 def ours(path: str, tenant_id: str) -> bool:
-    return tenant_id.replace("-", "_") in str(path)
+    from pipelines.runner import pipeline_name, tenant_group
+
+    return pipeline_name(tenant_group(tenant_id)) in str(path)
 
 
 def cut_database_off() -> None:
