@@ -24,7 +24,7 @@ import logging
 import shutil
 import sys
 import time
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,7 +208,7 @@ def sync(
         resources = list(ids)
     resources = check_resources(resources)
     _check_dataset(dataset)
-    _check_reachable(target)
+    _check_reachable(target, dataset)
     groups = tenant_group_count()
     auth = auth or auth_from_env()
     chosen = select_tenants(list_connections(auth), tenants)
@@ -249,16 +249,18 @@ def _check_dataset(dataset: str) -> None:
         raise ConfigurationError(f"bad dataset name {dataset!r}: use letters, digits and _")
 
 
-def _check_reachable(target: Destination) -> None:
-    """Fail in one line before any API call when the warehouse cannot be opened."""
+def _check_reachable(target: Destination, dataset: str) -> None:
+    """Fail in one line before any API call when the warehouse cannot be opened. A DuckDB file
+    is opened under the load lock: a sync of ours that is loading holds the file meanwhile."""
+    lock = warehouse_lock(target, load_lock(dataset)) if target.kind == "duckdb" else nullcontext()
     try:
-        connection = target.connect()
+        with lock:
+            target.connect().close()
     except XeroWarehouseError:
         raise
     except Exception as exc:  # duckdb raises its own errors (locked or unreadable file)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigurationError(f"cannot open {target.display}: {reason}") from None
-    connection.close()
 
 
 def _sync_group(

@@ -1,0 +1,107 @@
+"""Many tenants in one run: the tenants of a group load through one dlt pipeline (one extract,
+one normalize, one load), while each keeps cursors of its own, so a tenant that fails neither
+loses nor rewinds another tenant's rows."""
+
+from __future__ import annotations
+
+import pytest
+from test_sync_sandbox import CORE, assert_matches_truth, query, served
+
+from pipelines.runner import pipeline_name, sync, tenant_group
+from sandbox.model import Sandbox
+
+pytestmark = pytest.mark.slow
+
+LOADS = "select count(*) from xero._dlt_loads"
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(tenants=4, scale="small", seed=23)
+
+
+def _rename_invoices(tenant, label: str, count: int = 3) -> dict[str, str]:
+    invoices = [
+        r for r in tenant.collection("Invoices").records() if r["Status"] in ("DRAFT", "AUTHORISED")
+    ][:count]
+    for invoice in invoices:
+        tenant.update("Invoices", invoice["InvoiceID"], {"Reference": label})
+    return {invoice["InvoiceID"]: label for invoice in invoices}
+
+
+def _references(destination: str, tenant, ids) -> set[str]:
+    rows = query(
+        destination,
+        "select cast(invoice_id as varchar), reference from xero.invoices where tenant_id = %s",
+        tenant.tenant_id,
+    )
+    return {reference for invoice_id, reference in rows if invoice_id in ids}
+
+
+def test_a_run_over_many_tenants_loads_once_per_group(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb):
+        result = sync(destination=destination, resources=list(CORE))
+        assert result.ok, result.errors
+        assert [t.status for t in result.tenants] == ["ok"] * 4
+        assert query(destination, LOADS) == [(1,)]  # four tenants, one load package
+        assert_matches_truth(destination, sb, CORE)
+
+        monkeypatch.setenv("XERO_TENANT_GROUPS", "2")
+        spread = f"duckdb:///{tmp_path / 'spread.duckdb'}"
+        groups = {tenant_group(t.tenant_id, 2) for t in sb.tenants}
+        assert sync(destination=spread, resources=list(CORE)).ok
+        assert query(spread, LOADS) == [(len(groups),)]
+        assert_matches_truth(spread, sb, CORE)
+    folders = {path.name for path in (tmp_path / "home" / "pipelines").glob("*/*")}
+    assert {pipeline_name(group) for group in groups} <= folders
+
+
+def test_a_tenant_synced_alone_goes_on_from_the_group_run(monkeypatch, sb, tmp_path):
+    """The group's cursors are the tenant's own: a later run of one tenant reads only what
+    changed, and leaves the other tenants' cursors where they were."""
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    first, second = sb.tenants[:2]
+    with served(monkeypatch, sb):
+        assert sync(destination=destination, resources=["invoices"]).ok
+        changed = _rename_invoices(first, "alone")
+        alone = sync(destination=destination, tenants=[first.tenant_id], resources=["invoices"])
+        assert alone.ok, alone.errors
+        assert alone.tables[(first.tenant_id, "invoices")].rows == len(changed)
+        assert _references(destination, first, changed) == {"alone"}
+
+        _rename_invoices(second, "later")
+        everyone = sync(destination=destination, resources=["invoices"])
+        assert everyone.ok, everyone.errors
+        assert everyone.tables[(first.tenant_id, "invoices")].rows == 0
+        assert everyone.tables[(second.tenant_id, "invoices")].rows == 3
+        assert_matches_truth(destination, sb, ["invoices"])
+
+
+def test_a_failing_tenant_neither_loses_nor_rewinds_another(monkeypatch, sb, tmp_path):
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    failing, healthy = sb.tenants[:2]
+    with served(monkeypatch, sb) as server:
+        assert sync(destination=destination, resources=list(CORE)).ok
+        lost = _rename_invoices(failing, "after the failure")
+        kept = _rename_invoices(healthy, "loaded")
+        fault = server.faults.add(
+            "status", status=500, count=None, tenant_id=failing.tenant_id, path="/Invoices"
+        )
+        result = sync(destination=destination, resources=list(CORE))
+        outcome = {t.tenant_id: t for t in result.tenants}
+        assert outcome[failing.tenant_id].status.startswith("failed: invoices:")
+        assert all(outcome[t.tenant_id].status == "ok" for t in sb.tenants if t is not failing), (
+            result.errors
+        )
+        assert _references(destination, healthy, kept) == {"loaded"}
+        assert "after the failure" not in _references(destination, failing, lost)
+        assert_matches_truth(destination, sb, CORE, [t for t in sb.tenants if t is not failing])
+
+        server.faults.remove(fault.id)
+        again = sync(destination=destination, resources=list(CORE))
+        assert again.ok, again.errors
+        # the failed tenant's cursor stayed, so its changes come now; the others' moved on
+        assert again.tables[(failing.tenant_id, "invoices")].rows == len(lost)
+        assert again.tables[(healthy.tenant_id, "invoices")].rows == 0
+        assert_matches_truth(destination, sb, CORE)
