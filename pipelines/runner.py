@@ -24,7 +24,8 @@ import logging
 import shutil
 import sys
 import time
-from contextlib import nullcontext, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ RECONCILE_BATCH = 500
 DEFAULT_TENANT_GROUPS = 1
 IN_FLIGHT_PER_TENANT = 5  # Xero's concurrent calls per tenant
 MAX_EXTRACT_WORKERS = 40  # dlt extract threads for a group, however many tenants it has
+RECURSION_PER_RESOURCE = 2
 
 
 @dataclass(frozen=True)
@@ -311,8 +313,7 @@ def _run_pipeline(job: SyncJob, pipeline, runs: list[TenantRun], result: SyncRes
             result.check_seconds += time.perf_counter() - started
         if not job.ids:
             job.display.step("finding deleted rows")
-            for run in runs:
-                run.deleted = _reconcile(pipeline, run.tracker)
+            _reconcile(pipeline, runs)
     _prune_loaded_packages(pipeline)
 
 
@@ -435,12 +436,13 @@ def _extract_and_normalize(pipeline, source, target: Destination, tenants: int) 
     workers = min(MAX_EXTRACT_WORKERS, IN_FLIGHT_PER_TENANT * tenants)
 
     def steps() -> bool:
-        pipeline.extract(
-            source,
-            loader_file_format=loader_file_format(target),
-            workers=workers,
-            max_parallel_items=2 * workers,
-        )
+        with _recursion_limit(RECURSION_PER_RESOURCE * len(source.resources)):
+            pipeline.extract(
+                source,
+                loader_file_format=loader_file_format(target),
+                workers=workers,
+                max_parallel_items=2 * workers,
+            )
         _release_memory()
         if not _extracted_jobs(pipeline):
             pipeline.abort_packages()
@@ -450,6 +452,19 @@ def _extract_and_normalize(pipeline, source, target: Destination, tenants: int) 
         return True
 
     return run_step(target, "extract", steps)
+
+
+@contextmanager
+def _recursion_limit(at_least: int) -> Iterator[None]:
+    """dlt's pipe iterator calls itself once for each resource that ends while it looks for
+    the next item (dlt 1.31, `PipeIterator._get_source_item`); a run over hundreds of tenants
+    has thousands of resources, many ending in a row, past Python's default of 1,000."""
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(saved, at_least))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
 
 
 def _extracted_jobs(pipeline) -> bool:
@@ -536,42 +551,49 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _reconcile(pipeline, tracker) -> int:
-    """Set `_deleted_at` on rows a complete read of their collection did not return."""
-
-    if not tracker.seen_ids:
-        return 0
-    now = datetime.now(UTC)
-    marked = 0
+def _reconcile(pipeline, runs: list[TenantRun]) -> None:
+    """Set `_deleted_at` on rows a complete read of their collection did not return: one
+    read of the live keys per collection over the group's tenants."""
+    collections = sorted({name for run in runs for name in run.tracker.seen_ids})
+    if not collections:
+        return
     with pipeline.sql_client() as sql:
-        for name, seen in tracker.seen_ids.items():
-            collection = settings.BY_NAME[name]
-            if not sql.has_dataset() or not _table_exists(sql, name):
-                continue
-            table = sql.make_qualified_table_name(name)
-            pk = sql.escape_column_name(_snake(collection.primary_key))
-            deleted_at = sql.escape_column_name(DELETED_AT)
-            tenant = sql.escape_column_name(TENANT_ID)
-            rows = sql.execute_sql(
-                f"select {pk} from {table} where {tenant} = %s and {deleted_at} is null",
-                tracker.tenant_id,
+        if not sql.has_dataset():
+            return
+        for name in collections:
+            if _table_exists(sql, name):
+                _mark_gone(sql, name, [run for run in runs if name in run.tracker.seen_ids])
+
+
+def _mark_gone(sql, name: str, runs: list[TenantRun]) -> None:
+    table = sql.make_qualified_table_name(name)
+    pk = sql.escape_column_name(_snake(settings.BY_NAME[name].primary_key))
+    deleted_at = sql.escape_column_name(DELETED_AT)
+    tenant = sql.escape_column_name(TENANT_ID)
+    live: dict[str, list] = {run.tenant_id: [] for run in runs}
+    marks = ", ".join(["%s"] * len(live))
+    rows = sql.execute_sql(
+        f"select {tenant}, {pk} from {table} where {tenant} in ({marks}) and {deleted_at} is null",
+        *live,
+    )
+    for tenant_id, key in rows or []:
+        live[tenant_id].append(key)
+    now = datetime.now(UTC)
+    for run in runs:
+        seen = {str(value) for value in run.tracker.seen_ids[name]}
+        gone = [key for key in live[run.tenant_id] if str(key) not in seen]
+        for start in range(0, len(gone), RECONCILE_BATCH):
+            batch = gone[start : start + RECONCILE_BATCH]
+            sql.execute_sql(
+                f"update {table} set {deleted_at} = %s where {tenant} = %s"
+                f" and {pk} in ({', '.join(['%s'] * len(batch))})",
+                now,
+                run.tenant_id,
+                *batch,
             )
-            seen_text = {str(v) for v in seen}
-            gone = [row[0] for row in rows or [] if str(row[0]) not in seen_text]
-            for start in range(0, len(gone), RECONCILE_BATCH):
-                batch = gone[start : start + RECONCILE_BATCH]
-                marks = ", ".join(["%s"] * len(batch))
-                sql.execute_sql(
-                    f"update {table} set {deleted_at} = %s"
-                    f" where {tenant} = %s and {pk} in ({marks})",
-                    now,
-                    tracker.tenant_id,
-                    *batch,
-                )
-            if gone:
-                logger.info("%s: %d rows gone from Xero marked deleted", name, len(gone))
-            marked += len(gone)
-    return marked
+        if gone:
+            logger.info("%s: %d rows gone from Xero marked deleted", name, len(gone))
+        run.deleted += len(gone)
 
 
 def _check_duplicates(pipeline, runs: list[TenantRun]) -> None:

@@ -20,6 +20,7 @@ exactly as loaded are left out (`unchanged.py`); reference data is read on its o
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ from datetime import datetime, timedelta
 from itertools import zip_longest
 
 import dlt
+import dlt.common.jsonpath as dlt_jsonpath
 import httpx
 from dlt.common.schema.utils import has_table_seen_data
 from dlt.extract import DltResource, materialize_schema_item
@@ -98,6 +100,7 @@ def xero_source(
     The tenants' collections are read concurrently (`parallelized`), listed collection by
     collection so that dlt's round robin takes turns between tenants.
     """
+    _parse_cursor_paths_once()
     names = _selected(resources, ids)
     lookback = cursor_lookback(cursor_lookback_seconds)
     refresh = cadence.refresh_hours(reference_refresh_hours)
@@ -110,8 +113,26 @@ def xero_source(
         _Reader(client, client.tenant_id, full_refresh, trackers.get(client.tenant_id), refresh)
         for client in clients
     ]
-    per_tenant = [tenant_resources(reader, names, lookback, ids) for reader in readers]
-    return [resource for turn in zip_longest(*per_tenant) for resource in turn if resource]
+    collections = [
+        resource
+        for name in names
+        if name in settings.BY_NAME
+        for resource in collection_resources(settings.BY_NAME[name], readers, lookback, ids)
+    ]
+    report_snapshots = [
+        reports.report_resources(r.client, r.tenant_id, names, r.full_refresh, r.tracker)
+        for r in readers
+    ]
+    return collections + [r for turn in zip_longest(*report_snapshots) for r in turn if r]
+
+
+def _parse_cursor_paths_once() -> None:
+    """dlt parses an incremental's cursor path with a new JSONPath parser for every
+    incremental (milliseconds each); a source over hundreds of tenants makes thousands of
+    them, for the same few paths. Parse each path once per process (the parsed path is only
+    read)."""
+    if not hasattr(dlt_jsonpath._parse, "cache_info"):
+        dlt_jsonpath._parse = functools.lru_cache(maxsize=64)(dlt_jsonpath._parse)
 
 
 def _selected(resources: list[str] | None, ids: dict[str, list[str]] | None) -> list[str]:
@@ -138,30 +159,20 @@ def connected_tenants(auth: httpx.Auth, api_url: str | None = None) -> list[str]
     return tenants
 
 
-def tenant_resources(
-    reader: _Reader, names: list[str], lookback: timedelta, ids: dict[str, list[str]] | None
+def collection_resources(
+    c: Collection,
+    readers: list[_Reader],
+    lookback: timedelta,
+    ids: dict[str, list[str]] | None,
 ) -> list[DltResource]:
-    """The resources of one tenant, one per selected collection; other kinds of resource
-    (report snapshots, ...) join this list, named with `resource_name` too."""
-    collections = [
-        _collection_resource(settings.BY_NAME[name], reader, lookback, ids)
-        for name in names
-        if name in settings.BY_NAME
-    ]
-    report_snapshots = reports.report_resources(
-        reader.client, reader.tenant_id, names, reader.full_refresh, reader.tracker
-    )
-    return collections + report_snapshots
-
-
-def _collection_resource(
-    c: Collection, reader: _Reader, lookback: timedelta, ids: dict[str, list[str]] | None
-) -> DltResource:
+    """Collection `c` of each tenant: one resource per tenant (its own cursor), named with
+    `resource_name`. The resource is declared once and bound per tenant: declaring it is
+    most of the cost, and a run may hold thousands of them."""
     primary_key = (TENANT_ID,)
     if c.primary_key:
         primary_key = (TENANT_ID, _snake(c.primary_key))
-    make = dlt.resource(
-        name=resource_name(c.name, reader.tenant_id),
+    declare = dlt.resource(
+        name=_tenant_resource_name,
         table_name=c.name,
         write_disposition="merge",
         primary_key=primary_key,
@@ -170,12 +181,20 @@ def _collection_resource(
         parallelized=True,
     )
     if ids:
-        return make(_rows_by_id)(reader, c, ids[c.name])
+        rows = declare(_rows_by_id)
+        return [rows(reader, c, ids[c.name]) for reader in readers]
     if c.reference:
-        return make(_reference_rows)(reader, c)
-    if reader.full_refresh or c.cursor is None:
-        return make(_all_rows)(reader, c)
-    return make(_changed_rows)(reader, c, lookback, _cursor(c, lookback))
+        rows = declare(_reference_rows)
+        return [rows(reader, c) for reader in readers]
+    if any(reader.full_refresh for reader in readers) or c.cursor is None:
+        rows = declare(_all_rows)
+        return [rows(reader, c) for reader in readers]
+    rows = declare(_changed_rows)
+    return [rows(reader, c, lookback, _cursor(c, lookback)) for reader in readers]
+
+
+def _tenant_resource_name(arguments: dict) -> str:
+    return resource_name(arguments["c"].name, arguments["reader"].tenant_id)
 
 
 def _cursor(c: Collection, lookback: timedelta) -> dlt.sources.incremental:

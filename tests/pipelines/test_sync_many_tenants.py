@@ -8,6 +8,7 @@ import pytest
 from test_sync_sandbox import CORE, assert_matches_truth, query, served
 
 from pipelines.runner import pipeline_name, sync, tenant_group
+from pipelines.xero import settings
 from sandbox.model import Sandbox
 
 pytestmark = pytest.mark.slow
@@ -105,3 +106,19 @@ def test_a_failing_tenant_neither_loses_nor_rewinds_another(monkeypatch, sb, tmp
         assert again.tables[(failing.tenant_id, "invoices")].rows == len(lost)
         assert again.tables[(healthy.tenant_id, "invoices")].rows == 0
         assert_matches_truth(destination, sb, CORE)
+
+
+def test_a_run_of_a_hundred_tenants_with_nothing_to_read(monkeypatch, tmp_path):
+    """1,100 resources (reference data of 100 tenants) all ending without a row, as in an
+    hourly run between two daily reads: the run completes, reads nothing and loads nothing."""
+    many = Sandbox(tenants=100, scale="small", seed=5)
+    reference = [c.name for c in settings.COLLECTIONS if c.reference]
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, many) as server:
+        assert sync(destination=destination, resources=reference).ok
+        server.log.reset()
+        again = sync(destination=destination, resources=reference)
+        assert again.ok, again.errors[:3]
+        assert len(again.tenants) == 100
+        assert server.log.count() == 1  # /connections, nothing else
+        assert query(destination, LOADS) == [(1,)]
