@@ -16,5 +16,9 @@ WAREHOUSE_POOL = "xero_warehouse"
 # where a tag is easier to add than run config). Same effect as `full_refresh: true`.
 FULL_REFRESH_TAG = "xero/full_refresh"
 
+# How many tenants one run of a backfill or schedule syncs together (XERO_TENANTS_PER_RUN):
+# one sync of a batch pays dlt's fixed cost once for all of them.
+DEFAULT_TENANTS_PER_RUN = 25
+
 RAW_GROUP = "xero"
 REPORTING_GROUP = "reporting"

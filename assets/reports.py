@@ -3,16 +3,22 @@
 
 Reports are read by their own daily job, never by the frequent incremental sync: each call is
 one report for one date (or one contact, for the aged reports), and the day's budget of
-calls is the organisation's. The tie-out models read them.
+calls is the organisation's. The tie-out models read them. Like the raw tables, a run syncs
+one tenant or a batch of them at once.
 """
 
 from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.partitions import RAW_GROUP, TENANT_PARTITIONS, WAREHOUSE_POOL
+from assets.partitions import (
+    DEFAULT_TENANTS_PER_RUN,
+    RAW_GROUP,
+    TENANT_PARTITIONS,
+    WAREHOUSE_POOL,
+)
 from assets.resources import XeroWarehouseResource
-from assets.xero import SyncDisplay, sync_failure
+from assets.xero import SyncDisplay, raise_for_failures, tenant_failures
 from pipelines.xero.reports import REPORTS
 
 
@@ -20,7 +26,7 @@ def report_key(name: str) -> dg.AssetKey:
     return dg.AssetKey([RAW_GROUP, name])
 
 
-def build_report_assets() -> dg.AssetsDefinition:
+def build_report_assets(tenants_per_run: int = DEFAULT_TENANTS_PER_RUN) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
             key=report_key(report.name),
@@ -36,30 +42,33 @@ def build_report_assets() -> dg.AssetsDefinition:
         name="xero_reports",
         specs=specs,
         partitions_def=TENANT_PARTITIONS,
+        backfill_policy=dg.BackfillPolicy.multi_run(tenants_per_run),
         can_subset=True,
         pool=WAREHOUSE_POOL,
     )
     def xero_reports(
         context: dg.AssetExecutionContext, warehouse: XeroWarehouseResource
-    ) -> Iterator[dg.MaterializeResult]:
-        tenant_id = context.partition_key
+    ) -> Iterator[dg.AssetMaterialization]:
+        tenant_ids = list(context.partition_keys)
         names = [r.name for r in REPORTS if report_key(r.name) in context.selected_asset_keys]
-        result = warehouse.sync(tenant_id, names, False, SyncDisplay(context.log))
-        failure = sync_failure(result, tenant_id)
-        if failure:
-            raise dg.Failure(
-                description=warehouse.parsed.redact(
-                    f"report sync of tenant {tenant_id} failed: {failure}"
-                )
-            )
-        for name in names:
-            stats = result.tables.get((tenant_id, name))
-            yield dg.MaterializeResult(
-                asset_key=report_key(name),
-                metadata={
-                    "rows_loaded": dg.MetadataValue.int(stats.rows if stats else 0),
-                    "requests": dg.MetadataValue.int(stats.requests if stats else 0),
-                },
-            )
+        result = warehouse.sync(tenant_ids, names, False, SyncDisplay(context.log))
+        failures = tenant_failures(result, tenant_ids)
+        for tenant_id in tenant_ids:
+            if tenant_id not in failures:
+                yield from report_materializations(result, tenant_id, names)
+        raise_for_failures(warehouse, "report sync", failures)
 
     return xero_reports
+
+
+def report_materializations(result, tenant_id: str, names: list[str]):
+    for name in names:
+        stats = result.tables.get((tenant_id, name))
+        yield dg.AssetMaterialization(
+            asset_key=report_key(name),
+            partition=tenant_id,
+            metadata={
+                "rows_loaded": dg.MetadataValue.int(stats.rows if stats else 0),
+                "requests": dg.MetadataValue.int(stats.requests if stats else 0),
+            },
+        )

@@ -30,14 +30,16 @@ class XeroWarehouseResource(dg.ConfigurableResource):
     def parsed(self) -> Destination:
         return parse_destination(self.destination)
 
-    def sync(self, tenant_id: str, resources: list[str] | None, full_refresh: bool, display=None):
-        """Load one tenant's collections through the tenant's own dlt pipeline; `display`
+    def sync(
+        self, tenants: list[str], resources: list[str] | None, full_refresh: bool, display=None
+    ):
+        """Load the tenants' collections in one sync (cursors stay per tenant); `display`
         receives the runner's progress."""
 
         return sync(
             destination=self.destination,
             dataset=self.dataset,
-            tenants=[tenant_id],
+            tenants=list(tenants),
             resources=resources,
             full_refresh=full_refresh,
             display=display,

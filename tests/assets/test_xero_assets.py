@@ -192,10 +192,19 @@ def test_duplicate_keys_fail_the_check(xero, warehouse, instance):
     [(None, 0, True), (100, 100, True), (100, 51, True), (100, 49, False), (0, 5, True)],
 )
 def test_row_count_check_warns_on_a_big_drop(previous, current, passed):
-    result = row_count_check(BY_NAME["invoices"], previous, current, max_drop=0.5)
+    result = row_count_check(BY_NAME["invoices"], {"t": (previous, current)}, max_drop=0.5)
     assert result.passed is passed
     assert result.severity == dg.AssetCheckSeverity.WARN
     assert result.metadata["rows"].value == current
+
+
+def test_row_count_check_names_the_tenant_whose_rows_fell():
+    counts = {"steady": (100, 100), "fell": (100, 10), "new": (None, 7)}
+    result = row_count_check(BY_NAME["invoices"], counts, max_drop=0.5)
+    assert not result.passed
+    assert result.metadata["tenants_dropped"].value == ["fell: 100 -> 10"]
+    assert result.metadata["rows"].value == 117
+    assert result.metadata["drop"].value == 0.9
 
 
 def test_money_arrives_as_decimal(xero, warehouse, instance):
