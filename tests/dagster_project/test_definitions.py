@@ -9,6 +9,7 @@ import yaml
 
 from dagster_project.definitions import build_definitions, defs
 from dagster_project.ui import prepare_dagster_home
+from pipelines.errors import ConfigurationError
 from pipelines.models import project_dir, project_manifest
 from pipelines.xero.reports import REPORT_NAMES
 from pipelines.xero.settings import COLLECTIONS
@@ -164,3 +165,18 @@ def test_freshness_job_checks_every_raw_table(definitions):
     assert result.success
     assert {e.asset_key.path[-1] for e in evaluations} == {c.name for c in COLLECTIONS}
     assert not any(e.passed for e in evaluations)  # nothing synced yet
+
+
+def test_the_executor_is_chosen_by_the_environment(monkeypatch):
+    assert defs().executor == dg.in_process_executor
+    monkeypatch.setenv("XERO_DAGSTER_EXECUTOR", "celery")
+    monkeypatch.setenv("XERO_CELERY_QUEUE", "xero")
+    executor = defs().executor
+    assert executor.name == "celery"
+    config = executor.config_schema.resolve_config({}).value["config"]
+    assert config["config_source"] == {"task_default_queue": "xero"}
+    assert config["broker"] == "amqp://guest:guest@127.0.0.1:5672//"
+    assert config["backend"] == "redis://127.0.0.1:6379/0"
+    monkeypatch.setenv("XERO_DAGSTER_EXECUTOR", "threads")
+    with pytest.raises(ConfigurationError, match="XERO_DAGSTER_EXECUTOR must be one of"):
+        defs()
