@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from dagster_project.definitions import build_definitions, defs
+from dagster_project.executors import DEFAULT_CELERY_BACKEND, DEFAULT_CELERY_BROKER
 from dagster_project.ui import prepare_dagster_home
 from pipelines.errors import ConfigurationError
 from pipelines.models import project_dir, project_manifest
@@ -180,3 +181,18 @@ def test_the_executor_is_chosen_by_the_environment(monkeypatch):
     monkeypatch.setenv("XERO_DAGSTER_EXECUTOR", "threads")
     with pytest.raises(ConfigurationError, match="XERO_DAGSTER_EXECUTOR must be one of"):
         defs()
+
+
+def test_the_celery_deployment_instance_config_is_valid():
+    from dagster._core.instance.config import dagster_instance_config
+
+    config, _ = dagster_instance_config(str(ROOT / "deploy" / "celery"))
+    assert config["storage"]["postgres"]["postgres_url"] == {"env": "DAGSTER_POSTGRES_URL"}
+    assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    assert config["concurrency"]["pools"]["default_limit"] > 1
+    # the workers' broker and backend are the ones the runs use by default
+    worker = yaml.safe_load((ROOT / "deploy" / "celery" / "celery.yaml").read_text())
+    assert worker["execution"]["config"] == {
+        "broker": DEFAULT_CELERY_BROKER,
+        "backend": DEFAULT_CELERY_BACKEND,
+    }
