@@ -243,8 +243,8 @@ def tenant_failures(result, tenant_ids: list[str]) -> dict[str, str]:
     error that names none of the run's tenants fails them all: nothing can be trusted."""
     outcomes = {outcome.tenant_id: outcome for outcome in result.tenants}
     errors = [str(error) for error in result.errors]
-    names = {outcome.name for outcome in result.tenants}
-    stray = [error for error in errors if error.split(": ", 1)[0] not in names]
+    prefixes = tuple(f"{outcome.name}: " for outcome in result.tenants)
+    stray = [error for error in errors if not error.startswith(prefixes)]
     failures = {}
     for tenant_id in tenant_ids:
         outcome = outcomes.get(tenant_id)

@@ -9,7 +9,8 @@ from dagster._core.storage.tags import (
 )
 
 from assets.reports import build_report_assets
-from assets.xero import build_xero_assets, xero_tables
+from assets.xero import build_xero_assets, tenant_failures, xero_tables
+from pipelines.runner import SyncResult, TenantOutcome
 from sandbox.ground_truth import collection_truth
 
 RAW = build_xero_assets(xero_tables(), tenants_per_run=2)
@@ -97,3 +98,21 @@ def test_backfills_run_the_configured_number_of_tenants_together():
     assert build_xero_assets(xero_tables()).backfill_policy.max_partitions_per_run == 25
     reports = build_report_assets(tenants_per_run=7)
     assert reports.backfill_policy.max_partitions_per_run == 7
+
+
+def test_failures_are_told_per_tenant_and_an_unattributed_error_fails_all():
+    outcomes = [
+        TenantOutcome("t1", "Acme: NZ", 10, 3, "ok"),
+        TenantOutcome("t2", "Beta", 0, 1, "failed: HTTP 500"),
+        TenantOutcome("t3", "Gamma", 4, 2, "stopped: daily limit reached"),
+    ]
+    result = SyncResult(tenants=outcomes, errors=["Beta: HTTP 500 on /Invoices"])
+    assert tenant_failures(result, ["t1", "t2", "t3", "t4"]) == {
+        "t2": "Beta: HTTP 500 on /Invoices",
+        "t3": "stopped: daily limit reached",
+        "t4": "tenant t4 is not connected",
+    }
+    result.errors.append("load failed (warehouse): disk full")
+    failures = tenant_failures(result, ["t1", "t2"])
+    assert set(failures) == {"t1", "t2"}
+    assert all("disk full" in why for why in failures.values())
