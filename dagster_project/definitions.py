@@ -71,7 +71,7 @@ def build_definitions(
             tenants_per_run,
         ),
         sensors=[
-            build_tenants_sensor(XERO_SYNC_JOB),
+            build_tenants_sensor(XERO_SYNC_JOB, tenants_per_run),
             build_webhook_sensor(XERO_WEBHOOK_JOB),
             build_reporting_automation_sensor(model_assets),
         ],

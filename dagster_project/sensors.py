@@ -4,19 +4,22 @@ once the raw tables they read have changed and no sync is running)."""
 
 import dagster as dg
 
-from assets.partitions import TENANT_PARTITIONS
+from assets.partitions import DEFAULT_TENANTS_PER_RUN, TENANT_PARTITIONS
 from assets.resources import XeroApiResource
+from dagster_project.schedules import batch_run_request, batches
 from pipelines.webhooks.store import pending_event_summary
 
 
-def build_tenants_sensor(sync_job: str) -> dg.SensorDefinition:
+def build_tenants_sensor(
+    sync_job: str, tenants_per_run: int = DEFAULT_TENANTS_PER_RUN
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="xero_tenants_sensor",
         job_name=sync_job,
         minimum_interval_seconds=300,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Adds a partition per newly connected Xero organisation (and runs its "
-        "first sync); removes the partitions of disconnected ones.",
+        description="Adds a partition per newly connected Xero organisation (and runs their "
+        "first syncs, in batches); removes the partitions of disconnected ones.",
     )
     def xero_tenants_sensor(context: dg.SensorEvaluationContext, xero_api: XeroApiResource):
         connected = {tenant["tenantId"]: tenant for tenant in xero_api.list_tenants()}
@@ -36,10 +39,12 @@ def build_tenants_sensor(sync_job: str) -> dg.SensorDefinition:
             )
         for tenant_id in removed:
             context.log.info("tenant %s disconnected; its rows stay in the warehouse", tenant_id)
+        # the new partitions are added in this order after the known ones: each batch of
+        # them is a range of consecutive partitions
         return dg.SensorResult(
             run_requests=[
-                dg.RunRequest(run_key=f"first-sync:{tenant_id}", partition_key=tenant_id)
-                for tenant_id in added
+                batch_run_request(f"first-sync:{batch[0]}", batch)
+                for batch in batches(added, tenants_per_run)
             ],
             dynamic_partitions_requests=requests,
         )

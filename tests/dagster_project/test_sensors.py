@@ -127,8 +127,11 @@ def test_tenants_sensor_adds_connected_tenants_and_runs_their_first_sync(
     [add] = result.dynamic_partitions_requests
     assert add.partitions_def_name == "tenants"
     assert sorted(add.partition_keys) == tenants
-    assert sorted(r.partition_key for r in result.run_requests) == tenants
-    assert {r.run_key for r in result.run_requests} == {f"first-sync:{t}" for t in tenants}
+    # the new tenants' first syncs run together, as one batch (a range of the new partitions)
+    [first_sync] = result.run_requests
+    assert first_sync.tags["dagster/asset_partition_range_start"] == add.partition_keys[0]
+    assert first_sync.tags["dagster/asset_partition_range_end"] == add.partition_keys[-1]
+    assert first_sync.run_key == f"first-sync:{add.partition_keys[0]}"
 
     instance.add_dynamic_partitions("tenants", tenants)
     again = tenants_sensor.evaluate_tick(
