@@ -17,16 +17,8 @@ from sandbox.ground_truth import ar_aging
 RAW = build_xero_assets(xero_tables())
 READ_KEYS = [
     dg.AssetKey(["xero", name])
-    for name in (
-        "invoices",
-        "payments",
-        "credit_notes",
-        "overpayments",
-        "prepayments",
-        "contacts",
-        "accounts",
-        "organisations",
-    )
+    for name in ("invoices", "payments", "credit_notes", "overpayments", "prepayments",
+                 "contacts", "accounts", "organisations")
 ]
 
 
@@ -105,11 +97,8 @@ def test_models_materialize_with_passing_checks_and_aging_per_organisation(
         assert record["invoices"] == len(truth)
         for bucket in AGING_BUCKETS:
             expected = sum(
-                (
-                    round(row.amount_due / rates[row.invoice_id], 2)
-                    for row in truth
-                    if row.bucket == bucket
-                ),
+                (round(row.amount_due / rates[row.invoice_id], 2) for row in truth
+                 if row.bucket == bucket),
                 Decimal(0),
             )
             assert record[bucket] == pytest.approx(float(expected), abs=0.005), bucket
@@ -135,24 +124,10 @@ def invoice_rates(warehouse) -> dict[str, Decimal]:
 
 def test_each_organisation_has_its_own_chart_in_its_own_currency():
     organisations = [
-        {
-            "organisation": "Harbour",
-            "currency": "AUD",
-            "current": Decimal("100"),
-            "1_30": Decimal("50"),
-            "31_60": Decimal(0),
-            "61_90": Decimal(0),
-            "over_90": Decimal(0),
-        },
-        {
-            "organisation": "Kiwi",
-            "currency": "NZD",
-            "current": Decimal("1"),
-            "1_30": Decimal(0),
-            "31_60": Decimal(0),
-            "61_90": Decimal(0),
-            "over_90": Decimal(0),
-        },
+        {"organisation": "Harbour", "currency": "AUD", "current": Decimal("100"),
+         "1_30": Decimal("50"), "31_60": Decimal(0), "61_90": Decimal(0), "over_90": Decimal(0)},
+        {"organisation": "Kiwi", "currency": "NZD", "current": Decimal("1"),
+         "1_30": Decimal(0), "31_60": Decimal(0), "61_90": Decimal(0), "over_90": Decimal(0)},
     ]
     chart = aging_chart_markdown(organisations, width=10)
     harbour, kiwi = chart.split("\n\n**")

@@ -42,7 +42,9 @@ def materialize_raw(instance, table: str, tenant: str) -> None:
 
 
 def automation_requests(definitions, instance, cursor=None):
-    result = dg.evaluate_automation_conditions(defs=definitions, instance=instance, cursor=cursor)
+    result = dg.evaluate_automation_conditions(
+        defs=definitions, instance=instance, cursor=cursor
+    )
     keys = definitions.resolve_asset_graph().get_all_asset_keys()
     requested = {key.path[-1] for key in keys if result.get_num_requested(key)}
     return requested, result.cursor
