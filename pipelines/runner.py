@@ -176,6 +176,11 @@ class TenantRun:
     tracker: SyncTracker
     deleted: int = 0  # rows newly marked `_deleted_at`
 
+    @classmethod
+    def start(cls, connection: dict, auth) -> TenantRun:
+        tenant_id = connection["tenantId"]
+        return cls(connection, XeroClient(auth, tenant_id), SyncTracker(tenant_id))
+
     @property
     def tenant_id(self) -> str:
         return self.connection["tenantId"]
@@ -270,12 +275,9 @@ def _sync_group(
 ) -> list[TenantOutcome]:
     """The group's tenants through its pipeline in one run: one extract (the tenants read
     concurrently), one normalize, one load. A failure of the run is every tenant's."""
-    runs = []
-    for connection in connections:
-        run = TenantRun(connection, XeroClient(auth, connection["tenantId"]), None)
-        run.tracker = SyncTracker(run.tenant_id)
+    runs = [TenantRun.start(connection, auth) for connection in connections]
+    for run in runs:
         job.display.tenant_started(run.name, run.tenant_id)
-        runs.append(run)
     job.display.watch(lambda: _snapshot(runs))
     try:
         # one process at a time per group pipeline, on every machine
