@@ -44,7 +44,12 @@ from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings, xero_source
 from pipelines.xero.auth import auth_from_env
-from pipelines.xero.client import XeroClient, describe_resume, list_connections
+from pipelines.xero.client import (
+    XeroClient,
+    describe_resume,
+    list_connections,
+    shared_transport,
+)
 from pipelines.xero.helpers import DELETED_AT, TENANT_ID, SyncTracker, _snake
 from pipelines.xero.limiter import env_number
 from pipelines.xero.reports import REPORT_NAMES, expand_names
@@ -177,9 +182,10 @@ class TenantRun:
     deleted: int = 0  # rows newly marked `_deleted_at`
 
     @classmethod
-    def start(cls, connection: dict, auth) -> TenantRun:
+    def start(cls, connection: dict, auth, transport) -> TenantRun:
         tenant_id = connection["tenantId"]
-        return cls(connection, XeroClient(auth, tenant_id), SyncTracker(tenant_id))
+        client = XeroClient(auth, tenant_id, transport=transport)
+        return cls(connection, client, SyncTracker(tenant_id))
 
     @property
     def tenant_id(self) -> str:
@@ -275,7 +281,8 @@ def _sync_group(
 ) -> list[TenantOutcome]:
     """The group's tenants through its pipeline in one run: one extract (the tenants read
     concurrently), one normalize, one load. A failure of the run is every tenant's."""
-    runs = [TenantRun.start(connection, auth) for connection in connections]
+    transport = shared_transport(keep_alive=MAX_EXTRACT_WORKERS)
+    runs = [TenantRun.start(connection, auth, transport) for connection in connections]
     for run in runs:
         job.display.tenant_started(run.name, run.tenant_id)
     job.display.watch(lambda: _snapshot(runs))
@@ -289,6 +296,7 @@ def _sync_group(
     finally:
         for run in runs:
             run.client.close()
+        transport.close()
     return [_tenant_outcome(job, run, result) for run in runs]
 
 

@@ -33,7 +33,7 @@ import dlt.common.jsonpath as dlt_jsonpath
 import httpx
 from dlt.common.configuration import configspec
 from dlt.common.configuration.specs import BaseConfiguration
-from dlt.common.schema.utils import has_table_seen_data
+from dlt.common.schema.utils import has_table_seen_data, new_table
 from dlt.extract import DltResource, materialize_schema_item
 
 from pipelines.errors import ConfigurationError
@@ -115,17 +115,27 @@ def xero_source(
         _Reader(client, client.tenant_id, full_refresh, trackers.get(client.tenant_id), refresh)
         for client in clients
     ]
+    selected = [settings.BY_NAME[name] for name in names if name in settings.BY_NAME]
+    _declare_columns(dlt.current.source_schema(), selected)
     collections = [
-        resource
-        for name in names
-        if name in settings.BY_NAME
-        for resource in collection_resources(settings.BY_NAME[name], readers, lookback, ids)
+        resource for c in selected for resource in collection_resources(c, readers, lookback, ids)
     ]
     report_snapshots = [
         reports.report_resources(r.client, r.tenant_id, names, r.full_refresh, r.tracker)
         for r in readers
     ]
     return collections + [r for turn in zip_longest(*report_snapshots) for r in turn if r]
+
+
+def _declare_columns(schema, collections: list[Collection]) -> None:
+    """The typed columns of each collection's table, declared once in the source's schema
+    rather than as a hint of every tenant's resource: dlt writes each resource's hints into
+    its run metrics, which for thousands of resources took a third of a run with nothing to
+    load."""
+    for c in collections:
+        columns = root_columns(c.envelope, c.cursor, c.primary_key)
+        table = new_table(c.name, columns=[{"name": k, **v} for k, v in columns.items()])
+        schema.update_table(table)
 
 
 def _parse_cursor_paths_once() -> None:
@@ -178,7 +188,6 @@ def collection_resources(
         table_name=c.name,
         write_disposition="merge",
         primary_key=primary_key,
-        columns=root_columns(c.envelope, c.cursor, c.primary_key),
         nested_hints=nested_hints(c.envelope),
         parallelized=True,
         spec=_PassedArguments,

@@ -376,6 +376,14 @@ def _tls_context():
     return httpx.create_ssl_context()
 
 
+def shared_transport(keep_alive: int) -> httpx.HTTPTransport:
+    """One connection pool for the clients of many tenants (Xero is one host): the tenants of
+    a run reuse each other's connections instead of each opening its own. Close it once every
+    client using it is done."""
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=keep_alive)
+    return httpx.HTTPTransport(verify=_tls_context(), limits=limits)
+
+
 class XeroClient:
     """Reads one tenant of the Xero Accounting API.
 
