@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import tempfile
 from contextlib import closing, contextmanager
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
+from filelock import FileLock
 
 import pipelines
 from pipelines.destination import Destination, parse_destination
@@ -220,26 +222,36 @@ def _dbt_files(target: Destination, dataset: str):
 
 def project_manifest() -> Path:
     """The project's manifest.json, for Dagster: parsed offline into `dbt_home()` and parsed
-    again only when a project file changed."""
+    again only when a project file changed. Processes loading the definitions at the same
+    time (a run and the workers) parse one at a time, and the manifest is replaced whole, so
+    none reads one half written."""
     signature = _project_hash()
     known = _MANIFESTS.get(signature)
     if isinstance(known, Path) and known.is_file():
         return known
     folder = dbt_home() / "manifest"
     manifest, stamp = folder / "manifest.json", folder / "project.sha256"
-    if manifest.is_file() and stamp.is_file() and stamp.read_text() == signature:
-        _MANIFESTS[signature] = manifest
-        return manifest
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder / ".parse.lock"):
+        if not (manifest.is_file() and stamp.is_file() and stamp.read_text() == signature):
+            _parse_project(manifest)
+            stamp.write_text(signature)
+    _MANIFESTS[signature] = manifest
+    return manifest
+
+
+def _parse_project(manifest: Path) -> None:
     from dbt.cli.main import dbtRunner  # dbt is heavy: only loaded when models run
 
     parser = Destination("duckdb", f"duckdb:///{dbt_home() / 'parse-only.duckdb'}")  # never opened
-    with _dbt_files(parser, "xero") as options:
-        outcome = dbtRunner().invoke(["parse", *options, "--target-path", str(folder)])
-    if not outcome.success:
-        raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
-    stamp.write_text(signature)
-    _MANIFESTS[signature] = manifest
-    return manifest
+    with (
+        tempfile.TemporaryDirectory(dir=manifest.parent) as target,
+        _dbt_files(parser, "xero") as options,
+    ):
+        outcome = dbtRunner().invoke(["parse", *options, "--target-path", target])
+        if not outcome.success:
+            raise ModelError(f"the dbt project does not parse: {one_line(outcome.exception)}")
+        os.replace(Path(target) / "manifest.json", manifest)
 
 
 def _project_hash() -> str:
