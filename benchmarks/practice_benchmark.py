@@ -36,17 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import PEAK_RSS, peak_rss_mb  # noqa: E402
+
 GiB = 1024.0  # in MiB
 CLIENT_TIME_SCALE = "1000"  # the client's pacing windows run this many times faster
 
-# VmHWM, not ru_maxrss: the latter keeps the parent's size (the sandbox) across fork+exec
-PEAK_RSS = """
-def peak_rss_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-"""
 
 CHILD_SYNC = (
     PEAK_RSS
@@ -140,14 +134,6 @@ print(json.dumps({"seconds": time.perf_counter() - started,
                   "rows": sum(len(r) for r in rows.values()), "rss_mb": peak_rss_mb()}))
 """
 )
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def run_child(code: str, *args: str, env: dict) -> dict:

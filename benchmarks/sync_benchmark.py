@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import PEAK_RSS  # noqa: E402
 from pipelines.xero import settings  # noqa: E402
 
 CHILD_SYNC = """
@@ -85,14 +86,6 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rss_mb": peak_rss_m
 """
 
 
-# VmHWM, not ru_maxrss: the latter keeps the parent's size (the sandbox) across fork+exec
-PEAK_RSS = """
-def peak_rss_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1024
-"""
 CHILD_SYNC = CHILD_SYNC.replace("PEAK", PEAK_RSS)
 CHILD_DLT_ALONE = CHILD_DLT_ALONE.replace("PEAK", PEAK_RSS)
 
