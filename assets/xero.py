@@ -239,22 +239,16 @@ def _selected(context: dg.AssetExecutionContext, key: dg.AssetKey, check: str) -
 
 def tenant_failures(result, tenant_ids: list[str]) -> dict[str, str]:
     """Why each tenant of the run that did not complete failed, by tenant id. dlt loads a
-    tenant's tables together, so a failed tenant has none of them newly materialized. An
-    error that names none of the run's tenants fails them all: nothing can be trusted."""
+    tenant's tables together, so a failed tenant has none of them newly materialized; a
+    failure of the whole run is in every tenant's outcome."""
     outcomes = {outcome.tenant_id: outcome for outcome in result.tenants}
-    errors = [str(error) for error in result.errors]
-    prefixes = tuple(f"{outcome.name}: " for outcome in result.tenants)
-    stray = [error for error in errors if not error.startswith(prefixes)]
     failures = {}
     for tenant_id in tenant_ids:
         outcome = outcomes.get(tenant_id)
-        if stray:
-            failures[tenant_id] = "; ".join(stray)
-        elif outcome is None:
+        if outcome is None:
             failures[tenant_id] = f"tenant {tenant_id} is not connected"
         elif outcome.status != "ok":
-            own = [error for error in errors if error.startswith(f"{outcome.name}: ")]
-            failures[tenant_id] = "; ".join(own) or outcome.status
+            failures[tenant_id] = "; ".join(outcome.errors) or outcome.status
     return failures
 
 

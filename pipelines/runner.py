@@ -78,6 +78,7 @@ class TenantOutcome:
     status: str  # "ok", "stopped: ...", "failed: ..."
     resume_after_seconds: float | None = None
     deleted: int = 0  # rows newly marked `_deleted_at`
+    errors: tuple[str, ...] = ()  # what failed for this tenant, one line each
 
 
 @dataclass
@@ -338,7 +339,14 @@ def _tenant_outcome(job: SyncJob, run: TenantRun, result: SyncResult) -> TenantO
     rows = sum(p.rows for p in tracker.resources.values())
     job.display.tenant_finished(run.name, rows, requests, status)
     return TenantOutcome(
-        run.tenant_id, run.name, rows, requests, status, tracker.resume_after_seconds, run.deleted
+        run.tenant_id,
+        run.name,
+        rows,
+        requests,
+        status,
+        tracker.resume_after_seconds,
+        run.deleted,
+        tuple(tracker.errors),
     )
 
 
