@@ -33,6 +33,7 @@ import dlt.common.jsonpath as dlt_jsonpath
 import httpx
 from dlt.common.configuration import configspec
 from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.exceptions import PipelineStateNotAvailable, SourceSectionNotAvailable
 from dlt.common.schema.utils import has_table_seen_data, new_table
 from dlt.extract import DltResource, materialize_schema_item
 
@@ -117,8 +118,11 @@ def xero_source(
     ]
     selected = [settings.BY_NAME[name] for name in names if name in settings.BY_NAME]
     _declare_columns(dlt.current.source_schema(), selected)
+    committed = _committed_resource_states()
     collections = [
-        resource for c in selected for resource in collection_resources(c, readers, lookback, ids)
+        resource
+        for c in selected
+        for resource in collection_resources(c, readers, lookback, ids, committed)
     ]
     report_snapshots = [
         reports.report_resources(r.client, r.tenant_id, names, r.full_refresh, r.tracker)
@@ -176,10 +180,12 @@ def collection_resources(
     readers: list[_Reader],
     lookback: timedelta,
     ids: dict[str, list[str]] | None,
+    committed: dict,
 ) -> list[DltResource]:
     """Collection `c` of each tenant: one resource per tenant (its own cursor), named with
     `resource_name`. The resource is declared once and bound per tenant: declaring it is
-    most of the cost, and a run may hold thousands of them."""
+    most of the cost, and a run may hold thousands of them. `committed`: the resources'
+    states as the pipeline holds them."""
     primary_key = (TENANT_ID,)
     if c.primary_key:
         primary_key = (TENANT_ID, _snake(c.primary_key))
@@ -195,9 +201,15 @@ def collection_resources(
     if ids:
         rows = declare(_rows_by_id)
         return [rows(reader, c, ids[c.name]) for reader in readers]
-    if c.reference:
+    if c.reference:  # a tenant whose reference data is not due gets no resource at all
         rows = declare(_reference_rows)
-        return [rows(reader, c) for reader in readers]
+        now = cadence.utc_now()
+        due = [
+            r
+            for r in readers
+            if _reference_due(r, c, committed.get(resource_name(c.name, r.tenant_id), {}), now)
+        ]
+        return [rows(reader, c) for reader in due]
     if any(reader.full_refresh for reader in readers) or c.cursor is None:
         rows = declare(_all_rows)
         return [rows(reader, c) for reader in readers]
@@ -269,13 +281,31 @@ def _reference_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:
     complete read goes into the resource state, committed with its rows."""
     state = dlt.current.resource_state(resource_name(c.name, reader.tenant_id))
     now = cadence.utc_now()
-    if not reader.full_refresh and not cadence.is_due(state, reader.reference_hours, now):
-        due = f"{cadence.next_read(state, reader.reference_hours):%Y-%m-%d %H:%M} UTC"
-        reader.tracker.resource(c.name).skipped = f"reference data, next read after {due}"
+    if not _reference_due(reader, c, state, now):
         return
     yield from reader.read(c, None)
     if reader.tracker.resource(c.name).done:
         state[cadence.READ_AT] = now.isoformat()
+
+
+def _reference_due(reader: _Reader, c: Collection, state: dict, now: datetime) -> bool:
+    """Whether the tenant's reference collection is read this run; if not, its progress says
+    when it will be."""
+    if reader.full_refresh or cadence.is_due(state, reader.reference_hours, now):
+        return True
+    due = f"{cadence.next_read(state, reader.reference_hours):%Y-%m-%d %H:%M} UTC"
+    reader.tracker.resource(c.name).skipped = f"reference data, next read after {due}"
+    return False
+
+
+def _committed_resource_states() -> dict:
+    """The state of every resource as the pipeline holds it, read in the source function
+    (where dlt discards changes); empty outside a pipeline, and each resource then decides
+    when it runs."""
+    try:
+        return dlt.current.source_state().get("resources", {})
+    except (PipelineStateNotAvailable, SourceSectionNotAvailable):
+        return {}
 
 
 def _rows_by_id(reader: _Reader, c: Collection, ids: list[str]) -> Iterator[list[dict]]:
