@@ -137,10 +137,15 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 
 
 def run_child(code: str, *args: str, env: dict) -> dict:
+    """Run `code` as a script file, as `xero-warehouse` runs: dlt takes `python -c` for an
+    interactive session and then keeps normalize in one process."""
     started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=ROOT
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "child.py"
+        script.write_text(code)
+        completed = subprocess.run(
+            [sys.executable, str(script), *args], env=env, capture_output=True, text=True, cwd=ROOT
+        )
     if completed.returncode != 0:
         raise SystemExit(f"child failed:\n{completed.stderr[-3000:]}")
     figures = json.loads(completed.stdout.strip().splitlines()[-1])

@@ -21,6 +21,8 @@ import difflib
 import gc
 import hashlib
 import logging
+import multiprocessing
+import os
 import shutil
 import sys
 import time
@@ -61,6 +63,8 @@ DEFAULT_TENANT_GROUPS = 1
 IN_FLIGHT_PER_TENANT = 5  # Xero's concurrent calls per tenant
 MAX_EXTRACT_WORKERS = 40  # dlt extract threads for a group, however many tenants it has
 RECURSION_PER_RESOURCE = 2
+PARALLEL_NORMALIZE_ROWS = 30_000  # rows read, from which normalize runs in several processes
+MAX_NORMALIZE_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -314,7 +318,7 @@ def _run_pipeline(job: SyncJob, pipeline, runs: list[TenantRun], result: SyncRes
         trackers={run.tenant_id: run.tracker for run in runs},
     )
     job.display.step("extracting")
-    changed = _extract_and_normalize(pipeline, source, target, len(runs))
+    changed = _extract_and_normalize(pipeline, source, target, runs)
     with warehouse_lock(target, load_lock(job.dataset)):
         if changed:
             job.display.step("loading")
@@ -447,11 +451,11 @@ def _load_began(pipeline, load_id: str) -> bool:
     )
 
 
-def _extract_and_normalize(pipeline, source, target: Destination, tenants: int) -> bool:
+def _extract_and_normalize(pipeline, source, target: Destination, runs: list[TenantRun]) -> bool:
     """Extract, then normalize, returning the memory of each before the next. False when the
     extract found nothing to load (no rows, no change of state): its empty package is
     dropped, and there is nothing to normalize or load."""
-    workers = min(MAX_EXTRACT_WORKERS, IN_FLIGHT_PER_TENANT * tenants)
+    workers = min(MAX_EXTRACT_WORKERS, IN_FLIGHT_PER_TENANT * len(runs))
 
     def steps() -> bool:
         with _recursion_limit(RECURSION_PER_RESOURCE * len(source.resources)):
@@ -465,11 +469,21 @@ def _extract_and_normalize(pipeline, source, target: Destination, tenants: int) 
         if not _extracted_jobs(pipeline):
             pipeline.abort_packages()
             return False
-        pipeline.normalize()
+        rows = sum(p.rows for run in runs for p in run.tracker.resources.values())
+        pipeline.normalize(workers=normalize_workers(rows))
         _release_memory()
         return True
 
     return run_step(target, "extract", steps)
+
+
+def normalize_workers(rows: int) -> int:
+    """dlt's normalize is one process by default; a large extract is spread over one process
+    per core (up to MAX_NORMALIZE_WORKERS). A small one stays in this process: starting a
+    worker costs more than it saves."""
+    if rows < PARALLEL_NORMALIZE_ROWS or multiprocessing.current_process().daemon:
+        return 1  # a daemonic process (some job runners) may not start processes
+    return max(1, min(MAX_NORMALIZE_WORKERS, os.cpu_count() or 1))
 
 
 @contextmanager

@@ -16,16 +16,21 @@ again once, as they did before.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
+
+import orjson
 
 STATE_KEY = "loaded_row_hashes"
 MAX_REMEMBERED = 1000
 
 
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
 def row_hash(row: dict) -> str:
-    text = json.dumps(row, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    """A short digest of the row as read (keys sorted; Decimals as their exact text)."""
+    text = orjson.dumps(row, option=_SORTED, default=str)
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
 
 
 class UnchangedRows:

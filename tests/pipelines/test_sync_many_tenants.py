@@ -4,10 +4,20 @@ loses nor rewinds another tenant's rows."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from test_sync_sandbox import CORE, assert_matches_truth, query, served
 
-from pipelines.runner import pipeline_name, sync, tenant_group
+from pipelines.runner import (
+    PARALLEL_NORMALIZE_ROWS,
+    normalize_workers,
+    pipeline_name,
+    sync,
+    tenant_group,
+)
 from pipelines.xero import settings
 from sandbox.model import Sandbox
 
@@ -122,3 +132,40 @@ def test_a_run_of_a_hundred_tenants_with_nothing_to_read(monkeypatch, tmp_path):
         assert len(again.tenants) == 100
         assert server.log.count() == 1  # /connections, nothing else
         assert query(destination, LOADS) == [(1,)]
+
+
+# a sync from a script, as `xero-warehouse sync` runs (dlt starts no worker processes from an
+# interactive session, which is what a pytest worker looks like to it), counting every
+# extract as large on a machine of two cores
+LARGE_SYNC = """
+import json, os, resource, sys
+from pipelines import runner
+
+os.cpu_count = lambda: 2
+runner.PARALLEL_NORMALIZE_ROWS = 1
+chosen = []
+original = runner.normalize_workers
+runner.normalize_workers = lambda rows: chosen.append(original(rows)) or chosen[-1]
+result = runner.sync(destination=sys.argv[1], resources=sys.argv[2].split(","))
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([result.ok, chosen, children.ru_utime + children.ru_stime]))
+"""
+
+
+def test_a_large_extract_is_normalized_in_a_process_per_core(monkeypatch, sb, tmp_path):
+    script = tmp_path / "large_sync.py"
+    script.write_text(LARGE_SYNC)
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb):
+        done = subprocess.run(
+            [sys.executable, str(script), destination, ",".join(CORE)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ok, chosen, worker_seconds = json.loads(done.stdout.splitlines()[-1])
+    assert ok and chosen == [2]
+    assert worker_seconds > 0.5  # the workers did the normalizing
+    assert_matches_truth(destination, sb, CORE)
+    assert normalize_workers(PARALLEL_NORMALIZE_ROWS - 1) == 1  # a small one stays in-process
