@@ -78,6 +78,20 @@ class Destination:
         )
         return dlt.destinations.duckdb(credentials)
 
+    def has_warehouse(self) -> bool:
+        """False while a DuckDB file does not exist yet; a server database may always hold
+        one."""
+        return self.kind != "duckdb" or self.duckdb_path.is_file()
+
+    def connect_existing(self):
+        """`connect` to a warehouse a sync has created: one clear error when there is none
+        (DuckDB would create an empty file)."""
+        if not self.has_warehouse():
+            raise ConfigurationError(
+                f"no warehouse at {self.display}: run `xero-warehouse sync` first"
+            )
+        return self.connect()
+
     def connect(self):
         """A DB-API connection (duckdb or psycopg2). The caller closes it."""
         if self.kind == "duckdb":

@@ -111,12 +111,8 @@ def as_of_date(as_of: date | None) -> date:
 
 def require_raw_data(target: Destination, dataset: str) -> None:
     """One clear error, before dbt creates anything, when there is nothing to model."""
-    if target.kind == "duckdb" and not target.duckdb_path.is_file():
-        raise ConfigurationError(
-            f"no warehouse at {target.display}: run `xero-warehouse sync` first"
-        )
     try:
-        with closing(target.connect()) as connection:
+        with closing(target.connect_existing()) as connection:
             cursor = connection.cursor()
             placeholder = target.placeholder
             cursor.execute(

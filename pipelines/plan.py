@@ -217,7 +217,7 @@ def window_start(now: datetime | None = None) -> datetime:
 def warehouse_rows(target: Destination, dataset: str) -> list[TenantRows]:
     """Each tenant in the warehouse with its rows per collection (rows marked deleted left
     out); [] when there is no warehouse or dataset yet."""
-    if target.kind == "duckdb" and not target.duckdb_path.exists():
+    if not target.has_warehouse():
         return []
     connection = target.connect()
     try:

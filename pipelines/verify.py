@@ -76,7 +76,7 @@ class Verification:
 
 def verify(target: Destination, as_of: date | None = None, dataset: str = "xero") -> Verification:
     """The tie-out lines up to `as_of` (every snapshot when None), with organisation names."""
-    with closing(_open(target)) as connection:
+    with closing(target.connect_existing()) as connection:
         cursor = connection.cursor()
         if not _has_table(cursor, target, "reporting", "tie_out"):
             raise ConfigurationError(
@@ -101,12 +101,6 @@ def verify(target: Destination, as_of: date | None = None, dataset: str = "xero"
     return Verification(lines, organisations)
 
 
-def _open(target: Destination):
-    if target.kind == "duckdb" and not target.duckdb_path.is_file():
-        raise ConfigurationError(f"no warehouse at {target.display}: run `xero-warehouse sync`")
-    return target.connect()
-
-
 def _has_table(cursor, target: Destination, schema: str, table: str) -> bool:
     placeholder = target.placeholder
     cursor.execute(
@@ -127,7 +121,7 @@ def _line(row: tuple) -> TieOutLine:
 def tenants_without_journals(target: Destination, dataset: str = "xero") -> list[str]:
     """Names of the organisations with no Journals loaded (Xero serves Journals on the
     Advanced plan only): their general ledger, trial balance, P&L and balance sheet are empty."""
-    with closing(_open(target)) as connection:
+    with closing(target.connect_existing()) as connection:
         cursor = connection.cursor()
         if not _has_table(cursor, target, dataset, "organisations"):
             return []
