@@ -31,6 +31,7 @@ from croniter import croniter
 
 from pipelines.destination import Destination
 from pipelines.errors import ConfigurationError
+from pipelines.warehouse import organisation_names
 from pipelines.xero import cadence, settings
 from pipelines.xero.reports import AGED, REPORTS, ReportSettings
 from pipelines.xero.settings import Collection
@@ -233,7 +234,7 @@ def warehouse_rows(target: Destination, dataset: str) -> list[TenantRows]:
             )
             for tenant_id, rows in cursor.fetchall():
                 counts[str(tenant_id)][c.name] = int(rows)
-        names = _organisation_names(cursor, dataset, columns)
+        names = organisation_names(cursor, target, dataset)
     finally:
         connection.close()
     return [TenantRows(t, names.get(t, t), rows) for t, rows in sorted(counts.items())]
@@ -250,10 +251,3 @@ def _columns(cursor, target: Destination, dataset: str) -> dict[str, set[str]]:
     for table, column in cursor.fetchall():
         columns[table].add(column)
     return columns
-
-
-def _organisation_names(cursor, dataset: str, columns: dict[str, set[str]]) -> dict[str, str]:
-    if not {"tenant_id", "name"} <= columns.get("organisations", set()):
-        return {}
-    cursor.execute(f"select tenant_id, name from {dataset}.organisations")
-    return {str(tenant_id): name for tenant_id, name in cursor.fetchall() if name}

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pipelines.destination import Destination
 from pipelines.errors import ConfigurationError
+from pipelines.warehouse import has_table, organisation_names
 
 TIE_OUT = "reporting.tie_out"
 STATUSES = ("tied", "explained", "broken")
@@ -78,7 +79,7 @@ def verify(target: Destination, as_of: date | None = None, dataset: str = "xero"
     """The tie-out lines up to `as_of` (every snapshot when None), with organisation names."""
     with closing(target.connect_existing()) as connection:
         cursor = connection.cursor()
-        if not _has_table(cursor, target, "reporting", "tie_out"):
+        if not has_table(cursor, target, "reporting", "tie_out"):
             raise ConfigurationError(
                 f"no {TIE_OUT} in {target.display}: sync the report snapshots "
                 "(xero-warehouse sync --resource '*' --resource 'report_*') "
@@ -94,21 +95,8 @@ def verify(target: Destination, as_of: date | None = None, dataset: str = "xero"
             params,
         )
         lines = [_line(row) for row in cursor.fetchall()]
-        organisations = {}
-        if _has_table(cursor, target, dataset, "organisations"):
-            cursor.execute(f'select tenant_id, name from "{dataset}".organisations')
-            organisations = dict(cursor.fetchall())
+        organisations = organisation_names(cursor, target, dataset)
     return Verification(lines, organisations)
-
-
-def _has_table(cursor, target: Destination, schema: str, table: str) -> bool:
-    placeholder = target.placeholder
-    cursor.execute(
-        "select count(*) from information_schema.tables"
-        f" where table_schema = {placeholder} and table_name = {placeholder}",
-        (schema, table),
-    )
-    return cursor.fetchone()[0] > 0
 
 
 def _line(row: tuple) -> TieOutLine:
@@ -123,10 +111,10 @@ def tenants_without_journals(target: Destination, dataset: str = "xero") -> list
     Advanced plan only): their general ledger, trial balance, P&L and balance sheet are empty."""
     with closing(target.connect_existing()) as connection:
         cursor = connection.cursor()
-        if not _has_table(cursor, target, dataset, "organisations"):
+        if not has_table(cursor, target, dataset, "organisations"):
             return []
         with_journals = ""
-        if _has_table(cursor, target, dataset, "journals"):
+        if has_table(cursor, target, dataset, "journals"):
             with_journals = f' where tenant_id not in (select tenant_id from "{dataset}".journals)'
         cursor.execute(f'select name, tenant_id from "{dataset}".organisations{with_journals}')
         return sorted(name or tenant_id for name, tenant_id in cursor.fetchall())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from contextlib import closing
 from datetime import date
 
 from pipelines.cli.progress import make_progress
@@ -20,6 +21,7 @@ from pipelines.environment import current, overridden, state_home
 from pipelines.models import run_models
 from pipelines.runner import sync
 from pipelines.verify import verify
+from pipelines.warehouse import organisation_names
 from sandbox.model import Sandbox
 from sandbox.server import running_sandbox
 
@@ -102,6 +104,11 @@ def _query(destination, sql: str, *params) -> list[tuple]:
         connection.close()
 
 
+def _organisation_names(destination) -> dict[str, str]:
+    with closing(destination.connect()) as connection:
+        return organisation_names(connection.cursor(), destination)
+
+
 def _print_tables(destination) -> None:
     tables = _query(
         destination,
@@ -110,7 +117,7 @@ def _print_tables(destination) -> None:
         "escape '\\' order by table_name",
     )
     print("\nrows per organisation in schema xero:")
-    names = dict(_query(destination, "select tenant_id, name from xero.organisations"))
+    names = _organisation_names(destination)
     for (table,) in tables:
         counts = _query(
             destination, f'select tenant_id, count(*) from xero."{table}" group by 1 order by 1'
@@ -129,7 +136,7 @@ def _print_aging(destination, as_of: date) -> None:
     except Exception as exc:  # noqa: BLE001 - the models are optional for the demo
         logger.warning("no AR aging to show: %s", str(exc).splitlines()[0])
         return
-    names = dict(_query(destination, "select tenant_id, name from xero.organisations"))
+    names = _organisation_names(destination)
     totals: dict[tuple[str, str], dict[str, object]] = {}
     for tenant_id, currency, bucket, amount in rows:
         totals.setdefault((tenant_id, currency or "?"), {})[bucket] = amount
