@@ -152,9 +152,10 @@ def _scale(value: str) -> str | int:
 def serve_command(args) -> int:
     """`xero-warehouse sandbox serve`: build the organisations, print the environment that
     points the tool at them, serve until Ctrl-C."""
+    from pipelines.environment import setting
     from pipelines.errors import ConfigurationError
     from sandbox.model import Sandbox
-    from sandbox.webhooks import WebhookDeliveryError, sender_from_env
+    from sandbox.webhooks import WebhookDeliveryError, start_sender
 
     scale = _scale(str(args.scale))
     if not isinstance(scale, int) and scale not in ("small", "medium", "large"):
@@ -194,7 +195,8 @@ def serve_command(args) -> int:
         print(f"export {name}={value}")
     print(f"\n# consent page: {base_url}/connect/authorize   control: {base_url}/_sandbox")
     try:
-        webhooks = sender_from_env(sb, base_url)
+        receiver, key = setting("XERO_SANDBOX_WEBHOOK_URL"), setting("XERO_WEBHOOK_KEY")
+        webhooks = start_sender(sb, base_url, receiver, key)
     except WebhookDeliveryError as exc:
         raise ConfigurationError(str(exc)) from None
     if webhooks is not None:

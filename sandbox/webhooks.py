@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import string
 import threading
@@ -276,11 +275,9 @@ class WebhookSender:
         return response.status_code
 
 
-def sender_from_env(sandbox, api_url: str) -> WebhookSender | None:
-    """A started sender when XERO_SANDBOX_WEBHOOK_URL and XERO_WEBHOOK_KEY are set (for
-    `sandbox serve`), else None."""
-    url = os.environ.get("XERO_SANDBOX_WEBHOOK_URL")
-    key = os.environ.get("XERO_WEBHOOK_KEY")
+def start_sender(sandbox, api_url: str, url: str | None, key: str | None) -> WebhookSender | None:
+    """For `sandbox serve`: a started sender when both the receiver's URL and the webhook key
+    are given, else None."""
     if not (url and key):
         return None
     return WebhookSender(sandbox, url, key, api_url=api_url).start()

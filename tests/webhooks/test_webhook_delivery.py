@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from pipelines.webhooks.receiver import running_receiver, serving, signature_of
 from pipelines.webhooks.store import EventStore
-from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender, sender_from_env
+from sandbox.webhooks import RetryPolicy, WebhookDeliveryError, WebhookSender, start_sender
 
 KEY = "test-webhook-key-0123456789"  # as in conftest.py
 FAST_RETRIES = RetryPolicy(time_scale=1000)  # 5 ms doubling to 3.6 s, for 86 s
@@ -160,11 +160,10 @@ def test_retries_give_up_after_the_window_and_disable_the_webhook(sandbox, recei
     assert sender.stats.events_dropped == 1 and sender.stats.events_delivered == 0
 
 
-def test_sender_from_env_for_sandbox_serve(sandbox, receiver, store, monkeypatch):
-    assert sender_from_env(sandbox, "http://127.0.0.1:8700") is None
-    monkeypatch.setenv("XERO_SANDBOX_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("XERO_WEBHOOK_KEY", KEY)
-    sender = sender_from_env(sandbox, "http://127.0.0.1:8700")
+def test_sandbox_serve_starts_a_sender_given_url_and_key(sandbox, receiver, store):
+    assert start_sender(sandbox, "http://127.0.0.1:8700", receiver.url, "") is None
+    assert start_sender(sandbox, "http://127.0.0.1:8700", None, KEY) is None
+    sender = start_sender(sandbox, "http://127.0.0.1:8700", receiver.url, KEY)
     try:
         contact = sandbox.tenants[0].create("Contacts", {"Name": "From env"})
         assert sender.wait_idle(timeout=30)
