@@ -2,11 +2,13 @@
 
 If-Modified-Since is inclusive to the second and every read starts a lookback before the
 cursor, so a run in which nothing changed still gets back the rows of the last seconds
-before its cursor, and would normalize, load and merge them again. Each collection keeps, in
-its tenant's resource state (committed with the rows it describes), a short hash of every
-row the next run will read again: those within the lookback of the newest cursor value. A
-row that comes back with the same hash is already in the warehouse as it is; any change to
-it (even one that leaves UpdatedDateUTC alone) changes the hash, and it loads.
+before its cursor, and would normalize, load and merge them again (dlt's incremental does
+not deduplicate once a `lag` is set: it leaves the re-read range to the merge). Each
+collection keeps, in its tenant's resource state (committed with the rows it describes), a
+short hash of every row the next run will read again: those within the lookback of the
+newest cursor value. A row that comes back with the same hash is already in the warehouse
+as it is; any change to it (even one that leaves UpdatedDateUTC alone) changes the hash,
+and it loads.
 
 At most `MAX_REMEMBERED` rows per collection are kept; a window holding more (a first sync
 of an organisation whose rows all changed at once) keeps none, and those rows simply load
