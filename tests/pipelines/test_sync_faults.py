@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from processes import run_at_once
 from test_sync_sandbox import CORE, _mutate, assert_matches_truth, query, served
 
 from pipelines.runner import sync
@@ -152,23 +153,11 @@ def test_per_tenant_syncs_in_parallel_lose_no_update(monkeypatch, sb, postgres_u
     changed: dict[str, dict[str, str]] = {}
     with served(monkeypatch, sb):
         for round_ in range(3):
-            processes = [
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pipelines.cli",
-                        *sync_args(postgres_url, "--tenant", tenant.tenant_id),
-                    ],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-                for tenant in sb.tenants
-            ]
-            outcomes = [process.communicate(timeout=600) for process in processes]
-            for process, (_, stderr) in zip(processes, outcomes, strict=True):
-                assert process.returncode == 0, f"round {round_}: {stderr[-2000:]}"
+            cli = [sys.executable, "-m", "pipelines.cli"]
+            run_at_once(
+                [[*cli, *sync_args(postgres_url, "--tenant", t.tenant_id)] for t in sb.tenants],
+                label=f"round {round_}: ",
+            )
             assert_matches_truth(postgres_url, sb, only=CORE)
             for tenant in sb.tenants:
                 assert_references(postgres_url, tenant, changed.get(tenant.tenant_id, {}))
@@ -179,18 +168,8 @@ def test_a_second_sync_on_the_same_warehouse_waits_for_the_first(monkeypatch, sb
     """Two whole syncs at once on one DuckDB file: both succeed, one after the other."""
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with served(monkeypatch, sb):
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "pipelines.cli", *sync_args(destination)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outcomes = [process.communicate(timeout=600) for process in processes]
-        for process, (_, stderr) in zip(processes, outcomes, strict=True):
-            assert process.returncode == 0, stderr[-2000:]
+        command = [sys.executable, "-m", "pipelines.cli", *sync_args(destination)]
+        outcomes = run_at_once([command, command])
         assert any("waiting: another sync" in stderr for _, stderr in outcomes)
         assert_matches_truth(destination, sb, only=CORE)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
+from processes import run_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -20,19 +20,7 @@ READ_MANIFEST = (
 
 def test_processes_parsing_at_once_each_read_a_whole_manifest(tmp_path):
     env = {**os.environ, "XERO_WAREHOUSE_HOME": str(tmp_path / "home")}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", READ_MANIFEST],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [process.communicate(timeout=300) for process in processes]
-    for process, (_, stderr) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, stderr[-2000:]
+    outputs = run_at_once([[sys.executable, "-c", READ_MANIFEST]] * 3, env=env, timeout=300)
     counts = {int(stdout.strip().splitlines()[-1]) for stdout, _ in outputs}
     assert len(counts) == 1 and counts.pop() > 50  # every model, test and source
     manifest = tmp_path / "home" / "dbt" / "manifest" / "manifest.json"
