@@ -118,7 +118,7 @@ def xero_source(
     ]
     selected = [settings.BY_NAME[name] for name in names if name in settings.BY_NAME]
     _declare_columns(dlt.current.source_schema(), selected)
-    committed = _committed_resource_states()
+    committed = _committed_resource_states() if _cadence_applies(selected, ids) else {}
     collections = [
         resource
         for c in selected
@@ -296,6 +296,12 @@ def _reference_due(reader: _Reader, c: Collection, state: dict, now: datetime) -
     due = f"{cadence.next_read(state, reader.reference_hours):%Y-%m-%d %H:%M} UTC"
     reader.tracker.resource(c.name).skipped = f"reference data, next read after {due}"
     return False
+
+
+def _cadence_applies(selected: list[Collection], ids: dict[str, list[str]] | None) -> bool:
+    """Whether any collection is read on its cadence (reference data, not a targeted sync):
+    only then is the committed state needed before the extract."""
+    return not ids and any(c.reference for c in selected)
 
 
 def _committed_resource_states() -> dict:

@@ -26,12 +26,9 @@ STATE_KEY = "loaded_row_hashes"
 MAX_REMEMBERED = 1000
 
 
-_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-
-
 def row_hash(row: dict) -> str:
     """A short digest of the row as read (keys sorted; Decimals as their exact text)."""
-    text = orjson.dumps(row, option=_SORTED, default=str)
+    text = orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(text, digest_size=8).hexdigest()
 
 
