@@ -65,6 +65,9 @@ MAX_EXTRACT_WORKERS = 40  # dlt extract threads for a group, however many tenant
 RECURSION_PER_RESOURCE = 2
 PARALLEL_NORMALIZE_ROWS = 30_000  # rows read, from which normalize runs in several processes
 MAX_NORMALIZE_WORKERS = 4
+# rows read, from which freed memory is handed back to the OS between steps: below it the
+# collection (a full gc pass, costly in a process with Dagster or dbt loaded) saves nothing
+RELEASE_MEMORY_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -452,9 +455,9 @@ def _load_began(pipeline, load_id: str) -> bool:
 
 
 def _extract_and_normalize(pipeline, source, target: Destination, runs: list[TenantRun]) -> bool:
-    """Extract, then normalize, returning the memory of each before the next. False when the
-    extract found nothing to load (no rows, no change of state): its empty package is
-    dropped, and there is nothing to normalize or load."""
+    """Extract, then normalize, returning the memory of a large extract before the next step.
+    False when the extract found nothing to load (no rows, no change of state): its empty
+    package is dropped, and there is nothing to normalize or load."""
     workers = min(MAX_EXTRACT_WORKERS, IN_FLIGHT_PER_TENANT * len(runs))
 
     def steps() -> bool:
@@ -465,13 +468,16 @@ def _extract_and_normalize(pipeline, source, target: Destination, runs: list[Ten
                 workers=workers,
                 max_parallel_items=2 * workers,
             )
-        _release_memory()
+        rows = sum(p.rows for run in runs for p in run.tracker.resources.values())
+        large = rows >= RELEASE_MEMORY_ROWS
+        if large:
+            _release_memory()
         if not _extracted_jobs(pipeline):
             pipeline.abort_packages()
             return False
-        rows = sum(p.rows for run in runs for p in run.tracker.resources.values())
         pipeline.normalize(workers=normalize_workers(rows))
-        _release_memory()
+        if large:
+            _release_memory()
         return True
 
     return run_step(target, "extract", steps)
