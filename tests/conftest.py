@@ -30,7 +30,6 @@ WORK_UNITS = {
     "tests/pipelines/test_auth_flows.py": "test",
     "tests/pipelines/test_bad_homes.py": "test",
     "tests/sql/test_statements.py": "module",
-    "tests/sql/test_aged_reports.py": "module",
     "tests/sql/": "folder",
 }
 

@@ -1,7 +1,8 @@
-"""Warehouses for the dbt project's tests: the sandbox's two organisations synced once per
-test session (and xdist worker) into DuckDB and into PostgreSQL, shared by the tests that
-only build models on them; and those warehouses after one `dbt build` each (tests/sql runs
-whole in one worker, see WORK_UNITS in tests/conftest.py)."""
+"""Warehouses for the dbt project's tests: the sandbox's two organisations (every collection,
+and the aged reports as at two dates) synced once per test session (and xdist worker) into
+DuckDB and into PostgreSQL, shared by the tests that only build models on them; and those
+warehouses after one `dbt build` each as at the sandbox's anchor date (tests/sql runs whole
+in one worker, see WORK_UNITS in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from sandbox_fixtures import SANDBOX_ANCHOR, SANDBOX_TIME_SCALE
-from sql_harness import new_database, sync_sandbox
+from sql_harness import new_database, sync_sandbox_with_aged_snapshots
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Synced:
 
 @dataclass(frozen=True)
 class Built:
-    """A synced warehouse after `dbt build` (models, unit and data tests) as of today."""
+    """A synced warehouse after `dbt build` (models, unit and data tests) as of the anchor."""
 
     url: str
     sandbox: object
@@ -42,14 +43,15 @@ def synced_sandbox(tmp_path_factory):
 def synced_duckdb(synced_sandbox, tmp_path_factory) -> Synced:
     folder = tmp_path_factory.mktemp("synced_duckdb")
     url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-    sync_sandbox(synced_sandbox, url, folder / "home")
+    sync_sandbox_with_aged_snapshots(synced_sandbox, url, folder / "home")
     return Synced(url, synced_sandbox.sandbox)
 
 
 @pytest.fixture(scope="session")
 def synced_postgres(synced_sandbox, postgres_server, tmp_path_factory) -> Synced:
     with new_database(postgres_server) as url:
-        sync_sandbox(synced_sandbox, url, tmp_path_factory.mktemp("synced_postgres"))
+        home = tmp_path_factory.mktemp("synced_postgres")
+        sync_sandbox_with_aged_snapshots(synced_sandbox, url, home)
         yield Synced(url, synced_sandbox.sandbox)
 
 
@@ -77,7 +79,8 @@ def module_postgres_url(postgres_server) -> Iterator[str]:
 def _build(synced: Synced) -> Built:
     from pipelines.models import run_models
 
-    return Built(synced.url, synced.sandbox, tuple(run_models(synced.url, command="build")))
+    results = run_models(synced.url, as_of=SANDBOX_ANCHOR, command="build")
+    return Built(synced.url, synced.sandbox, tuple(results))
 
 
 @pytest.fixture(scope="session")

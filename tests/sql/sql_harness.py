@@ -1,5 +1,6 @@
-"""Helpers for the dbt project's tests: sync the sandbox into a warehouse (a new PostgreSQL
-database for it), seed raw rows shaped as dlt loads them, read tables back."""
+"""Helpers for the dbt project's tests: sync the sandbox (with its aged-report snapshots) into
+a warehouse (a new PostgreSQL database for it), seed raw rows shaped as dlt loads them, read
+tables back."""
 
 from __future__ import annotations
 
@@ -10,25 +11,19 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from sandbox_fixtures import SANDBOX_TIME_SCALE
+from sandbox_fixtures import SANDBOX_ANCHOR, SANDBOX_TIME_SCALE
 
 from pipelines.destination import parse_destination
 from pipelines.models import project_dir
+from pipelines.xero.settings import RESOURCE_NAMES
 
-# what the aging models and the generic tests' relationships read
-RESOURCES = [
-    "invoices",
-    "payments",
-    "credit_notes",
-    "overpayments",
-    "prepayments",
-    "contacts",
-    "accounts",
-    "organisations",
-]
+AGED_REPORTS = ["report_aged_receivables_by_contact", "report_aged_payables_by_contact"]
+# the aged reports' snapshot dates: the tie-out is as at each snapshot's date
+AGED_SNAPSHOTS = (SANDBOX_ANCHOR, date(2026, 9, 20))
+AGED_CONTACTS_PER_DAY = 4
 
 
-def sync_sandbox(server, url: str, home, resources=RESOURCES, **settings: str) -> None:
+def sync_sandbox(server, url: str, home, resources: list[str], **settings: str) -> None:
     """Sync `resources` of the served sandbox into `url`, with extra XERO_* `settings`."""
     from pipelines.runner import sync
 
@@ -41,6 +36,17 @@ def sync_sandbox(server, url: str, home, resources=RESOURCES, **settings: str) -
         env.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
         result = sync(url, resources=resources)
     assert result.ok, result.errors
+
+
+def sync_sandbox_with_aged_snapshots(server, url: str, home) -> None:
+    """Every collection of the served sandbox, with its aged-by-contact reports as at each
+    of AGED_SNAPSHOTS."""
+    latest, *earlier = AGED_SNAPSHOTS
+    aged = {"XERO_REPORT_AGED_CONTACTS": str(AGED_CONTACTS_PER_DAY)}
+    sync_sandbox(server, url, home, [*RESOURCE_NAMES, *AGED_REPORTS],
+                 XERO_REPORT_AS_OF=latest.isoformat(), **aged)  # fmt: skip
+    for day in earlier:
+        sync_sandbox(server, url, home, AGED_REPORTS, XERO_REPORT_AS_OF=day.isoformat(), **aged)
 
 
 @contextmanager

@@ -9,24 +9,18 @@ supplier credit notes."""
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sandbox_fixtures import SANDBOX_ANCHOR
-from sql_harness import new_database, read_table, run_sql, sync_sandbox
+from sql_harness import AGED_CONTACTS_PER_DAY, AGED_SNAPSHOTS, read_table, run_sql
 
 from pipelines.models import run_models
-from pipelines.xero.settings import RESOURCE_NAMES
 from sandbox import reports
 from sandbox.ledger import money
 
-AS_OF = SANDBOX_ANCHOR
-EARLIER = date(2026, 9, 20)  # a second snapshot date: the tie-out is as at each snapshot's date
-CONTACTS_PER_DAY = 4
-AGED_REPORTS = ["report_aged_receivables_by_contact", "report_aged_payables_by_contact"]
+AS_OF, EARLIER = AGED_SNAPSHOTS
+CONTACTS_PER_DAY = AGED_CONTACTS_PER_DAY
 SIDES = {  # sandbox side -> (ledger, documents mart, summary mart)
     "receivables": ("receivable", "fct_aged_receivables", "rpt_aged_receivables_summary"),
     "payables": ("payable", "fct_aged_payables", "rpt_aged_payables_summary"),
@@ -38,33 +32,19 @@ DOCUMENT_TYPES = {
 }
 PERIODS = ("current", "less_than_1_month", "month_1", "month_2", "month_3", "older")
 
-pytestmark = pytest.mark.slow  # a sync and a whole build per engine
-
-
-@dataclass(frozen=True)
-class Built:
-    url: str
-    sandbox: object
+pytestmark = pytest.mark.slow  # the session warehouses synced and built (conftest.py)
 
 
 @pytest.fixture(
     scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def built(request, synced_sandbox, tmp_path_factory) -> Built:
-    """The sandbox synced with aged snapshots as at AS_OF and EARLIER, the project built."""
-    folder = tmp_path_factory.mktemp(f"aged_{request.param}")
-    with ExitStack() as stack:
-        if request.param == "duckdb":
-            url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-        else:
-            url = stack.enter_context(new_database(request.getfixturevalue("postgres_server")))
-        everything = [*RESOURCE_NAMES, *AGED_REPORTS]  # every collection and the aged reports
-        for day, resources in ((AS_OF, everything), (EARLIER, AGED_REPORTS)):
-            sync_sandbox(synced_sandbox, url, folder / "home", resources,
-                         XERO_REPORT_AS_OF=day.isoformat(),
-                         XERO_REPORT_AGED_CONTACTS=str(CONTACTS_PER_DAY))  # fmt: skip
-        run_models(url, as_of=AS_OF, command="build")  # models, unit tests and data tests
-        yield Built(url, synced_sandbox.sandbox)
+def built(request):
+    """The session's warehouse (tests/sql/conftest.py: every collection and the aged snapshots
+    as at AS_OF and EARLIER, the project built), every model run again as at AS_OF: other
+    modules rebuild the models that depend on the as-of date for dates of their own."""
+    built = request.getfixturevalue(f"built_{request.param}")
+    run_models(built.url, as_of=AS_OF)
+    return built
 
 
 # -- what the sandbox's own reports say -----------------------------------------------------------
