@@ -24,6 +24,10 @@ from sandbox import reports
 from sandbox.model import Sandbox
 from sandbox.server import running_sandbox
 
+# a module of its own in the workers (WORK_UNITS) that takes about a minute: collected first,
+# so a worker starts it instead of the run waiting on it at the end
+pytestmark = pytest.mark.starts_first
+
 AS_OF = date(2026, 7, 31)
 STATEMENTS = ["+tie_out"]
 REPORT_SETTINGS = {
