@@ -143,17 +143,18 @@ class PostgresSkipGuard:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput"):
-        use_memory_for_scratch()
-    if running_in_ci() and not hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller has done both
+    use_memory_for_scratch()
+    if running_in_ci():
         config.pluginmanager.register(PostgresSkipGuard(), "postgres-skip-guard")
 
 
 def use_memory_for_scratch(memory: Path = Path("/dev/shm")) -> None:
     """Every test's files (warehouses, dlt's and Dagster's folders, token stores) under a
     memory-backed folder where the machine has one and TMPDIR is not set: the suite's DuckDB
-    checkpoints, SQLite commits and dlt packages sync to disk thousands of times, which on
-    a disk costs about a sixth of the run. The workers and every process a test starts
+    checkpoints, SQLite commits and dlt packages sync to disk thousands of times (on a disk,
+    a fifth of the suite's system time). The workers and every process a test starts
     inherit TMPDIR."""
     if "TMPDIR" in os.environ or not (memory.is_dir() and os.access(memory, os.W_OK)):
         return
