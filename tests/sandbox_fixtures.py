@@ -3,7 +3,7 @@ seed and anchor date) and `sandbox_server` (it served over real HTTP, rate limit
 windows 60 times faster than Xero's: a "minute" lasts one second).
 
 For the Dagster tests: `xero` (the environment pointing at `sandbox_server`), `warehouse`
-(a DuckDB warehouse resource), `xero_api` and `instance` (a temporary Dagster instance).
+(a DuckDB warehouse resource), `xero_api` and `instance` (a Dagster instance held in memory).
 A folder's conftest.py may define a fixture of the same name; it wins there."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def instance():
 
     # build_sensor_context and materialize do not hand the instance to partition loading
     with (
-        dg.instance_for_test() as instance,
+        dg.DagsterInstance.ephemeral() as instance,
         dg.partition_loading_context(dynamic_partitions_store=instance),
     ):
         yield instance
