@@ -94,49 +94,36 @@ def _print_tie_out(destination) -> int:
     return len(verification.broken)
 
 
-def _query(destination, sql: str, *params) -> list[tuple]:
-    connection = destination.connect()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql, params or None)
-        return cursor.fetchall()
-    finally:
-        connection.close()
-
-
-def _organisation_names(destination) -> dict[str, str]:
-    with closing(destination.connect()) as connection:
-        return organisation_names(connection.cursor(), destination)
-
-
 def _print_tables(destination) -> None:
-    tables = _query(
-        destination,
-        "select table_name from information_schema.tables where table_schema = 'xero' "
-        "and table_name not like '\\_dlt%' escape '\\' and table_name not like '%\\_\\_%' "
-        "escape '\\' order by table_name",
-    )
-    print("\nrows per organisation in schema xero:")
-    names = _organisation_names(destination)
-    for (table,) in tables:
-        counts = _query(
-            destination, f'select tenant_id, count(*) from xero."{table}" group by 1 order by 1'
+    with closing(destination.connect()) as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = 'xero' "
+            "and table_name not like '\\_dlt%' escape '\\' and table_name not like '%\\_\\_%' "
+            "escape '\\' order by table_name"
         )
-        shown = ", ".join(f"{names.get(t, t)}: {n}" for t, n in counts) or "empty"
-        print(f"  {table:<24} {shown}")
+        tables = [table for (table,) in cursor.fetchall()]
+        names = organisation_names(cursor, destination)
+        print("\nrows per organisation in schema xero:")
+        for table in tables:
+            cursor.execute(f'select tenant_id, count(*) from xero."{table}" group by 1 order by 1')
+            shown = ", ".join(f"{names.get(t, t)}: {n}" for t, n in cursor.fetchall()) or "empty"
+            print(f"  {table:<24} {shown}")
 
 
 def _print_aging(destination, as_of: date) -> None:
-    try:
-        rows = _query(
-            destination,
-            "select tenant_id, base_currency, aging_bucket, sum(amount_due_base) "
-            "from reporting.fct_ar_aging group by 1, 2, 3 order by 1, 2, 3",
-        )
-    except Exception as exc:  # noqa: BLE001 - the models are optional for the demo
-        logger.warning("no AR aging to show: %s", str(exc).splitlines()[0])
-        return
-    names = _organisation_names(destination)
+    with closing(destination.connect()) as connection:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(
+                "select tenant_id, base_currency, aging_bucket, sum(amount_due_base) "
+                "from reporting.fct_ar_aging group by 1, 2, 3 order by 1, 2, 3"
+            )
+        except Exception as exc:  # noqa: BLE001 - the models are optional for the demo
+            logger.warning("no AR aging to show: %s", str(exc).splitlines()[0])
+            return
+        rows = cursor.fetchall()
+        names = organisation_names(cursor, destination)
     totals: dict[tuple[str, str], dict[str, object]] = {}
     for tenant_id, currency, bucket, amount in rows:
         totals.setdefault((tenant_id, currency or "?"), {})[bucket] = amount
