@@ -30,10 +30,20 @@ def test_demo_loads_both_organisations_and_builds_aging(tmp_path, capsys):
                 "select distinct aging_bucket from reporting.fct_ar_aging"
             ).fetchall()
         }
+        invoices = connection.execute(
+            "select o.name, count(*) from xero.invoices i"
+            " join xero.organisations o using (tenant_id) group by 1"
+        ).fetchall()
         base_totals = connection.execute(
             "select o.name, a.base_currency, sum(a.amount_due_base) from reporting.fct_ar_aging a"
             " join xero.organisations o using (tenant_id) group by 1, 2"
         ).fetchall()
+    # the rows per organisation of each raw table, by name
+    counts = out.split("rows per organisation in schema xero:", 1)[1].splitlines()
+    shown = next(line for line in counts if line.split()[:1] == ["invoices"])
+    assert len(invoices) == 2
+    for name, rows in invoices:
+        assert f"{name}: {rows}" in shown
     assert buckets <= {"current", "1_30", "31_60", "61_90", "over_90"}
     assert buckets
     # one line per organisation, in its base currency, adding up amounts in that currency
