@@ -13,6 +13,8 @@ import time
 
 import httpx
 
+from pipelines.webhooks.receiver import running_receiver
+
 SERVE = "from pipelines.cli import main; main()"
 
 
@@ -121,3 +123,25 @@ def test_serve_refuses_an_unknown_scale():
     )
     assert answer.returncode == 1
     assert "--scale" in answer.stderr
+
+
+def test_serve_sends_webhooks_when_the_environment_names_a_receiver(tmp_path):
+    key = "test-webhook-key-0123456789"
+    with running_receiver(key, tmp_path / "events.db") as receiver:
+        env = {**os.environ, "XERO_SANDBOX_WEBHOOK_URL": receiver.url, "XERO_WEBHOOK_KEY": key}
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE, "sandbox", "serve", "--port", "0", "--tenants", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        try:
+            lines = _Output(process).until("serving")
+            assert f"# sending webhooks to {receiver.url}" in lines
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
