@@ -201,10 +201,10 @@ def serve_command(args) -> int:
         raise ConfigurationError(str(exc)) from None
     if webhooks is not None:
         print(f"# sending webhooks to {webhooks.url}")
-    print("serving; press Ctrl-C to stop", flush=True)
-    config = _config(app, log_level="info" if getattr(args, "verbose", False) else "warning")
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
+    log_level = "info" if getattr(args, "verbose", False) else "warning"
+    try:  # from the "serving" line on, Ctrl-C stops cleanly, even before uvicorn has started
+        print("serving; press Ctrl-C to stop", flush=True)
+        uvicorn.Server(_config(app, log_level=log_level)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:
