@@ -28,10 +28,18 @@ def current() -> dict[str, str]:
 
 
 def configure_dlt(verbose: bool) -> None:
-    """dlt's telemetry off, and dlt's own log lines (a failed job logs its traceback) only
-    when asked for: failures reach the user as one line. Explicit settings win."""
+    """For the CLI: dlt's defaults for a sync (`configure_dlt_files`), telemetry off, and
+    dlt's own log lines (a failed job logs its traceback) only when asked for: failures reach
+    the user as one line. Explicit settings win."""
+    configure_dlt_files()
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "DEBUG" if verbose else "CRITICAL")
+
+
+def configure_dlt_files() -> None:
+    """dlt's extract and normalize files uncompressed, unless set otherwise: they are written
+    and read back once on this machine, so gzip only costs CPU (about 6% of a full sync)."""
+    os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 
 
 @contextmanager

@@ -41,7 +41,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.destination import Destination, parse_destination
 from pipelines.display import PlainProgress
-from pipelines.environment import state_home
+from pipelines.environment import configure_dlt_files, state_home
 from pipelines.errors import ConfigurationError, XeroWarehouseError
 from pipelines.locks import warehouse_lock
 from pipelines.xero import settings, xero_source
@@ -222,6 +222,7 @@ def sync(
     (default: `auth_from_env()`). display: a progress display (default: plain lines on stdout).
     """
 
+    configure_dlt_files()
     target = parse_destination(destination)
     if ids:
         ids = {name: list(values) for name, values in ids.items() if values}

@@ -183,6 +183,17 @@ def test_loaded_packages_are_pruned(monkeypatch, sb, tmp_path):
     assert len(loaded) == 1  # the newest package of the one group pipeline
 
 
+@pytest.mark.postgres
+def test_dlt_files_are_written_uncompressed(monkeypatch, sb, postgres_url, tmp_path):
+    """The csv files PostgreSQL loads from are plain: gzip would only cost CPU."""
+    monkeypatch.delenv("DATA_WRITER__DISABLE_COMPRESSION", raising=False)
+    with served(monkeypatch, sb):
+        assert sync(destination=postgres_url, resources=["accounts"]).ok
+    jobs = list((tmp_path / "home" / "pipelines").glob("*/*/load/loaded/*/completed_jobs/*"))
+    assert any(job.name.endswith(".csv") for job in jobs), jobs
+    assert not [job.name for job in jobs if job.name.endswith(".gz")]
+
+
 def test_a_key_held_twice_fails_the_run_naming_the_table(monkeypatch, sb, tmp_path):
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with served(monkeypatch, sb):
