@@ -52,6 +52,21 @@ def test_every_model_and_column_is_described():
         assert all(column.get("description") for column in model["columns"]), name
 
 
+def test_the_models_reading_as_of_are_tagged_as_of():
+    """`--select tag:as_of+` rebuilds everything a new as_of changes (README)."""
+    reading = {
+        path.stem
+        for path in project_dir().glob("models/*/*.sql")
+        if "as_of_date()" in path.read_text()
+    }
+    tagged = {
+        name
+        for name, model in documented_models().items()
+        if "as_of" in model.get("config", {}).get("tags", [])
+    }
+    assert reading == tagged and len(tagged) == 4
+
+
 def test_unit_test_names_fit_postgres_identifiers():
     """dbt names a unit test's relation after it; PostgreSQL cuts names at 63 characters."""
     names = [
