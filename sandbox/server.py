@@ -4,6 +4,7 @@ tests, the demo and benchmarks) and `xero-warehouse sandbox serve` (the CLI)."""
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -202,11 +203,13 @@ def serve_command(args) -> int:
     if webhooks is not None:
         print(f"# sending webhooks to {webhooks.url}")
     log_level = "info" if getattr(args, "verbose", False) else "warning"
-    try:  # from the "serving" line on, Ctrl-C stops cleanly, even before uvicorn has started
+    server = uvicorn.Server(_config(app, log_level=log_level))
+    # Ctrl-C stops the server from the "serving" line on, also before uvicorn has put its own
+    # handler in place (it puts this one back when it ends)
+    signal.signal(signal.SIGINT, lambda *_: setattr(server, "should_exit", True))
+    try:
         print("serving; press Ctrl-C to stop", flush=True)
-        uvicorn.Server(_config(app, log_level=log_level)).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
+        server.run(sockets=[sock])
     finally:
         sock.close()
     print("sandbox stopped")
