@@ -527,8 +527,10 @@ def run_step(target: Destination, step: str, body):
     try:
         return body()
     except PipelineStepFailed as exc:
-        if isinstance(exc.exception, KeyboardInterrupt):
-            raise exc.exception from None
+        # a Ctrl-C may reach dlt while it closes the readers' threads, inside what it raises
+        interrupt = next((e for e in _chain(exc) if isinstance(e, KeyboardInterrupt)), None)
+        if interrupt is not None:
+            raise interrupt from None
         cause = _xero_cause(exc)
         if cause is not None:
             raise cause from None
@@ -554,13 +556,20 @@ def _failure_line(step: str, exc: BaseException, target: Destination) -> str:
 
 
 def _database_reason(exc: BaseException) -> str | None:
+    for error in _chain(exc):
+        if isinstance(error, psycopg2.Error | duckdb.Error):
+            return _one_line(error)
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The error, then what it wraps (dlt's `.exception`) or what it was raised from or
+    while handling, down to the first."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, psycopg2.Error | duckdb.Error):
-            return _one_line(exc)
+        yield exc
         exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
-    return None
 
 
 def _release_memory() -> None:

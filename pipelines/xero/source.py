@@ -214,7 +214,12 @@ def collection_resources(
         rows = declare(_all_rows)
         return [rows(reader, c) for reader in readers]
     rows = declare(_changed_rows)
-    return [rows(reader, c, lookback, _cursor(c, lookback)) for reader in readers]
+    # dlt loses `parallelized` when it binds a resource with an incremental argument (dlt
+    # 1.31): parallelized again, or every tenant's collections are read one call at a time
+    return [
+        rows(reader, c, lookback, _cursor(c, lookback)).parallelize().add_map(_rewind_cursor)
+        for reader in readers
+    ]
 
 
 @configspec
@@ -269,7 +274,27 @@ def _changed_rows(
         # stopped part-way (daily limit, an error): the rows read so far load, but pages are
         # not in cursor order, so the cursor stays where it was and the next run reads the
         # rest (the merge keeps re-read rows single)
-        state["incremental"][c.cursor]["last_value"] = saved
+        yield _CursorRewind(state["incremental"][c.cursor], saved)
+
+
+class _CursorRewind:
+    """Puts a cursor back, as the last item of a collection read part-way. This generator
+    runs in a worker thread while dlt's incremental step moves the cursor over each page in
+    the extracting thread, maybe after the generator has ended: `_rewind_cursor`, a step
+    in that thread, applies it once the pages before it have been through."""
+
+    def __init__(self, cursor_state: dict, last_value):
+        self.cursor_state = cursor_state
+        self.last_value = last_value
+
+
+def _rewind_cursor(item):
+    """The step before dlt's incremental step: pages pass, a `_CursorRewind` is applied and
+    dropped (dlt hands a resource's items to its steps in the order they were yielded)."""
+    if isinstance(item, _CursorRewind):
+        item.cursor_state["last_value"] = item.last_value
+        return None
+    return item
 
 
 def _all_rows(reader: _Reader, c: Collection) -> Iterator[list[dict]]:

@@ -68,6 +68,30 @@ def test_a_run_over_many_tenants_loads_once_per_group(monkeypatch, sb, tmp_path)
     assert {pipeline_name(group) for group in groups} <= folders
 
 
+def test_the_tenants_collections_are_read_concurrently(monkeypatch, sb, tmp_path):
+    """With every call taking 0.1 s, a run with nothing changed (one call per collection and
+    tenant) has calls of several tenants in flight at once, never one call at a time."""
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, sb) as server:
+        assert sync(destination=destination, resources=list(CORE)).ok
+        server.runtime.faults.add("latency", count=None, seconds=0.1)
+        server.log.reset()
+        result = sync(destination=destination, resources=list(CORE))
+        assert result.ok, result.errors
+    calls = [e for e in server.log.entries if e.tenant_id and e.duration_ms >= 100]
+    assert {e.tenant_id for e in calls} == {t.tenant_id for t in sb.tenants}
+    assert _most_at_once(calls) >= 3
+
+
+def _most_at_once(calls) -> int:
+    edges = sorted([(e.at - e.duration_ms / 1000, 1) for e in calls] + [(e.at, -1) for e in calls])
+    most = running = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
 def test_a_tenant_synced_alone_goes_on_from_the_group_run(monkeypatch, sb, tmp_path):
     """The group's cursors are the tenant's own: a later run of one tenant reads only what
     changed, and leaves the other tenants' cursors where they were."""
