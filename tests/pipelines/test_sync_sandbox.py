@@ -3,7 +3,6 @@ against the sandbox's ground truth (ids, counts, money to the cent, no duplicate
 
 from __future__ import annotations
 
-import _thread
 import math
 import uuid
 from contextlib import contextmanager
@@ -404,29 +403,55 @@ def test_crash_between_extract_and_load_loses_nothing(monkeypatch, sb, tmp_path,
 
 @pytest.mark.slow
 def test_crash_during_extract_keeps_cursors(monkeypatch, sb, tmp_path):
-    from pipelines.xero.client import XeroClient
+    """A Ctrl-C mid-extract: Python raises it in the main thread, where dlt writes the pages
+    the reading threads return."""
+    from dlt.extract.extractors import Extractor
 
     destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with served(monkeypatch, sb):
         assert sync(destination=destination, resources=list(CORE)).ok
         for tenant in sb.tenants:
             _mutate(tenant)
-        original = XeroClient.get
+        original = Extractor.write_items
         calls = {"n": 0}
 
-        def dying_get(self, *args, **kwargs):
+        def dying_write(self, *args, **kwargs):
             calls["n"] += 1
-            if calls["n"] == 6:  # mid-extract (reference data is not due): a Ctrl-C, which
-                _thread.interrupt_main()  # Python delivers to the main thread, not the reader
+            if calls["n"] == 3:
+                raise KeyboardInterrupt("killed while extracting")
             return original(self, *args, **kwargs)
 
-        monkeypatch.setattr(XeroClient, "get", dying_get)
+        monkeypatch.setattr(Extractor, "write_items", dying_write)
         with pytest.raises(KeyboardInterrupt):
             sync(destination=destination, resources=list(CORE))
-        monkeypatch.setattr(XeroClient, "get", original)
+        monkeypatch.setattr(Extractor, "write_items", original)
         result = sync(destination=destination, resources=list(CORE))
         assert result.ok, result.errors
         assert_matches_truth(destination, sb, only=CORE)
+
+
+def test_a_ctrl_c_deep_in_what_dlt_raises_still_interrupts(tmp_path):
+    """After a Ctrl-C dlt closes the reading threads, which can fail in turn ("generator
+    already executing"): the run still ends as interrupted, not as a failed extract."""
+    from types import SimpleNamespace
+
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    from pipelines.runner import run_step
+
+    def extract():
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise ValueError("generator already executing") from None
+        except ValueError as exc:
+            pipeline = SimpleNamespace(pipeline_name="xero_group_0", has_pending_data=False)
+            raise PipelineStepFailed(pipeline, "extract", None, exc) from exc
+
+    target = parse_destination(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with pytest.raises(KeyboardInterrupt):
+        run_step(target, "extract", extract)
 
 
 @pytest.mark.slow
