@@ -4,6 +4,7 @@ loses nor rewinds another tenant's rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -140,6 +141,38 @@ def test_a_failing_tenant_neither_loses_nor_rewinds_another(monkeypatch, sb, tmp
         assert again.tables[(failing.tenant_id, "invoices")].rows == len(lost)
         assert again.tables[(healthy.tenant_id, "invoices")].rows == 0
         assert_matches_truth(destination, sb, CORE)
+
+
+def test_a_collection_read_part_way_keeps_its_cursor(monkeypatch, tmp_path):
+    """Pages newest first, page 2 failing: page 1 loads, and the newest row seen is past
+    every row of the pages not read. The cursor stays where it was (unset), so the next run
+    reads those rows."""
+    from pipelines.xero.client import XeroClient, XeroError
+
+    one = Sandbox(tenants=1, scale=1500, seed=23)  # 365 invoices: four pages of 100
+    invoices = settings.BY_NAME["invoices"]
+    newest_first = (*invoices.params, ("order", "UpdatedDateUTC DESC"))
+    monkeypatch.setitem(
+        settings.BY_NAME,
+        "invoices",
+        dataclasses.replace(invoices, page_size=100, params=newest_first),
+    )
+    original = XeroClient.get
+
+    def page_two_fails(self, path, params=None, **options):
+        if path == "/Invoices" and (params or {}).get("page") == 2:
+            raise XeroError("Xero answered 500 for page 2", 500)
+        return original(self, path, params, **options)
+
+    destination = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with served(monkeypatch, one):
+        monkeypatch.setattr(XeroClient, "get", page_two_fails)
+        first = sync(destination=destination, resources=["invoices"])
+        assert not first.ok and first.tables[(one.tenants[0].tenant_id, "invoices")].rows == 100
+        monkeypatch.setattr(XeroClient, "get", original)
+        again = sync(destination=destination, resources=["invoices"])
+        assert again.ok, again.errors
+        assert_matches_truth(destination, one, ["invoices"])
 
 
 def test_a_run_of_a_hundred_tenants_with_nothing_to_read(monkeypatch, tmp_path):
