@@ -278,10 +278,10 @@ def _changed_rows(
 
 
 class _CursorRewind:
-    """Puts a cursor back, as the last item of a collection read part-way. This generator
-    runs in a worker thread while dlt's incremental step moves the cursor over each page in
-    the extracting thread, maybe after the generator has ended: `_rewind_cursor`, a step
-    in that thread, applies it once the pages before it have been through."""
+    """Puts a cursor back, as the last item of a collection read part-way. `_changed_rows`
+    runs in a worker thread, while dlt's incremental step moves the cursor over each page in
+    the extracting thread, possibly after `_changed_rows` has ended; so the cursor is put
+    back by `_rewind_cursor`, a step in the extracting thread, after the pages before it."""
 
     def __init__(self, cursor_state: dict, last_value):
         self.cursor_state = cursor_state
