@@ -191,6 +191,9 @@ def test_two_batches_load_in_parallel_on_two_celery_workers(
     with dg.DagsterInstance.get() as instance:
         instance.add_dynamic_partitions("tenants", ids)
     queue, storage_url = deployment
+    # each call for invoices takes 5 s: a batch's step lasts longer than the workers take to
+    # pick up the second run, so the steps overlap if they run in parallel
+    xero.faults.add("latency", count=None, seconds=5.0, path="/Invoices")
     with celery_workers(queue, 2, tmp_path):
         runs = [
             launch_batch(ids[0], ids[1], tmp_path / "run-1.log"),
